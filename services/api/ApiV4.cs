@@ -1,0 +1,33 @@
+using Chat.Api.Channels;
+using Chat.Api.Posts;
+using Chat.Api.System;
+using Chat.Api.Teams;
+using Chat.Api.Users;
+using Microsoft.AspNetCore.Identity;
+
+namespace Chat.Api;
+
+public static class ApiV4
+{
+    public static IServiceCollection AddApplicationServices(this IServiceCollection services)
+    {
+        services.AddSingleton<IPasswordHasher<Chat.Store.Model.User>, PasswordHasher<Chat.Store.Model.User>>();
+        services.AddSingleton<UserService>();
+        services.AddSingleton<TeamService>();
+        services.AddSingleton<ChannelService>();
+        services.AddSingleton<PostService>();
+        return services;
+    }
+
+    /// <summary>Mattermost's REST API v4, one group per resource.</summary>
+    public static IEndpointRouteBuilder MapApiV4(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v4");
+        api.MapUsers();
+        api.MapTeams();
+        api.MapChannels();
+        api.MapPosts();
+        api.MapSystem();
+        return app;
+    }
+}

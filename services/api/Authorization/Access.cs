@@ -1,0 +1,29 @@
+using Chat.ServiceDefaults;
+using Chat.Store.Model;
+using Chat.Store.Postgres;
+
+namespace Chat.Api.Authorization;
+
+/// <summary>Mattermost's default permission scheme for what a session may see and do in a channel.</summary>
+public static class Access
+{
+    public static bool CanRead(this ChannelAccess access, Session session) =>
+        session.IsSystemAdmin
+        || access.IsChannelMember
+        || (access.Channel.Type == ChannelTypes.Open && access.IsTeamMember);
+
+    /// <summary>Posting requires membership, as Mattermost's create_post does.</summary>
+    public static bool CanPost(this ChannelAccess access, Session session) => access.IsChannelMember || session.IsSystemAdmin;
+
+    /// <summary>Adding or removing others: channel, team or system admins; for adding, any member of the channel.</summary>
+    public static bool CanManageMembers(this ChannelAccess access, Session session) =>
+        session.IsSystemAdmin || access.IsChannelAdmin || (access.IsTeamAdmin && access.Channel.Type == ChannelTypes.Open);
+
+    public static void Demand(bool allowed)
+    {
+        if (!allowed)
+        {
+            throw AppErrorException.Forbidden();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text.RegularExpressions;
+using Chat.Api.Authorization;
+using Chat.Configuration;
+using Chat.ServiceDefaults;
+using Chat.Store.Model;
+using Chat.Store.Postgres;
+
+namespace Chat.Api.Channels;
+
+public sealed record CreateChannelRequest(string? TeamId, string? Name, string? DisplayName, string? Type, string? Purpose, string? Header);
+
+public sealed record AddChannelMemberRequest(string? UserId);
+
+public sealed partial class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, ChatConfig config)
+{
+    public async Task<Channel> CreateAsync(CreateChannelRequest request, Session caller)
+    {
+        var teamId = Input.Id(request.TeamId, "team_id");
+        var type = request.Type ?? ChannelTypes.Open;
+        if (type is not (ChannelTypes.Open or ChannelTypes.Private))
+        {
+            throw AppErrorException.BadRequest("model.channel.is_valid.type.app_error", "Channel type must be 'O' (public) or 'P' (private).");
+        }
+        var name = (request.Name ?? "").Trim();
+        if (!ChannelNamePattern().IsMatch(name) || name.Contains("__", StringComparison.Ordinal))
+        {
+            throw AppErrorException.BadRequest("model.channel.is_valid.name.app_error", "Channel name must be 1 to 64 lowercase letters, numbers, '-' or '_' and begin with a letter or number.");
+        }
+        _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
+        Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        if (await channels.CountForTeamAsync(teamId) >= config.TeamSettings.MaxChannelsPerTeam)
+        {
+            throw AppErrorException.BadRequest("api.channel.create_channel.max_channel_limit.app_error", "This team has reached its maximum number of channels.");
+        }
+        var now = ChatDatabase.NowMs();
+        var channel = new Channel
+        {
+            Id = Ids.New(),
+            CreateAt = now,
+            UpdateAt = now,
+            TeamId = teamId,
+            Type = type,
+            Name = name,
+            DisplayName = Input.Text(request.DisplayName, "display_name", 1, 64),
+            Purpose = Input.Text(request.Purpose, "purpose", 0, 250),
+            Header = Input.Text(request.Header, "header", 0, 1024),
+            CreatorId = caller.UserId,
+        };
+        try
+        {
+            return await channels.CreateAsync(channel, caller.UserId);
+        }
+        catch (DuplicateException)
+        {
+            throw AppErrorException.BadRequest("store.sql_channel.save_channel.exists.app_error", "A channel with that name already exists on the same team.");
+        }
+    }
+
+    public async Task<Channel> GetOrCreateDirectAsync(string[]? userIds, Session caller)
+    {
+        if (userIds is not { Length: 2 })
+        {
+            throw AppErrorException.BadRequest("api.context.invalid_body_param.app_error", "Expected a JSON array of the two user ids.");
+        }
+        var (a, b) = (Input.Id(userIds[0], "user_id"), Input.Id(userIds[1], "user_id"));
+        Access.Demand(caller.IsSystemAdmin || a == caller.UserId || b == caller.UserId);
+        var found = await users.GetManyAsync(a == b ? [a] : [a, b]);
+        if (found.Count != (a == b ? 1 : 2) || found.Any(u => u.DeleteAt != 0))
+        {
+            throw AppErrorException.NotFound("User");
+        }
+        var now = ChatDatabase.NowMs();
+        var candidate = new Channel { Id = Ids.New(), CreateAt = now, UpdateAt = now, Type = ChannelTypes.Direct, Name = Channel.DirectName(a, b), CreatorId = caller.UserId };
+        var (channel, _) = await channels.GetOrCreateDirectAsync(candidate, a, b);
+        return channel;
+    }
+
+    public async Task<Channel> GetAsync(string channelId, Session caller) => (await ReadableAsync(channelId, caller)).Channel;
+
+    public async Task<IReadOnlyList<Channel>> GetMineInTeamAsync(string teamId, Session caller)
+    {
+        Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        return await channels.GetForUserAsync(teamId, caller.UserId);
+    }
+
+    /// <summary>
+    /// Public channels: team members may join, channel members may add team members.
+    /// Private channels: only members (or admins) may add. Direct channels have fixed members.
+    /// </summary>
+    public async Task<ChannelMember> AddMemberAsync(string channelId, AddChannelMemberRequest request, Session caller)
+    {
+        var userId = Input.Id(request.UserId, "user_id");
+        var access = await channels.GetAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
+        var channel = access.Channel;
+        if (channel.IsDirect)
+        {
+            throw AppErrorException.BadRequest("api.channel.add_user_to_channel.type.app_error", "Users cannot be added to direct message channels.");
+        }
+        var allowed = channel.Type == ChannelTypes.Open
+            ? (userId == caller.UserId ? access.IsTeamMember : access.IsChannelMember) || access.CanManageMembers(caller)
+            : access.IsChannelMember || access.CanManageMembers(caller);
+        Access.Demand(allowed);
+        if (await users.GetAsync(userId) is not { DeleteAt: 0 })
+        {
+            throw AppErrorException.NotFound("User");
+        }
+        if (await teams.GetMemberAsync(channel.TeamId, userId) is null)
+        {
+            throw AppErrorException.BadRequest("api.channel.add_user.to.channel.failed.app_error", "The user must be a member of the channel's team first.");
+        }
+        return await channels.AddMemberAsync(channelId, userId, ChatDatabase.NowMs());
+    }
+
+    public async Task<IReadOnlyList<ChannelMember>> GetMembersAsync(string channelId, int page, int perPage, Session caller)
+    {
+        await ReadableAsync(channelId, caller);
+        return await channels.GetMembersAsync(channelId, page, perPage);
+    }
+
+    /// <summary>Members may leave; channel, team (public channels) and system admins may remove others.</summary>
+    public async Task RemoveMemberAsync(string channelId, string userId, Session caller)
+    {
+        var access = await channels.GetAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
+        if (access.Channel.IsDirect)
+        {
+            throw AppErrorException.BadRequest("api.channel.remove_user_from_channel.type.app_error", "Users cannot be removed from direct message channels.");
+        }
+        Access.Demand(userId == caller.UserId ? access.IsChannelMember || caller.IsSystemAdmin : access.CanManageMembers(caller));
+        if (!await channels.RemoveMemberAsync(channelId, userId))
+        {
+            throw AppErrorException.NotFound("Channel member");
+        }
+    }
+
+    public async Task<ChannelAccess> ReadableAsync(string channelId, Session caller)
+    {
+        var access = await channels.GetAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
+        Access.Demand(access.CanRead(caller));
+        return access;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
+    private static partial Regex ChannelNamePattern();
+}

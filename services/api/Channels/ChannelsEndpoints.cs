@@ -1,0 +1,59 @@
+using Chat.Api.Authorization;
+using Chat.Authentication;
+using Chat.Store.Model;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Chat.Api.Channels;
+
+public static class ChannelsEndpoints
+{
+    public static void MapChannels(this RouteGroupBuilder api)
+    {
+        var channels = api.MapGroup("/channels").RequireAuthorization();
+        channels.MapPost("/", CreateAsync);
+        channels.MapPost("/direct", CreateDirectAsync);
+        channels.MapGet("/{channelId}", GetAsync);
+        channels.MapPost("/{channelId}/members", AddMemberAsync);
+        channels.MapGet("/{channelId}/members", GetMembersAsync);
+        channels.MapDelete("/{channelId}/members/{userId}", RemoveMemberAsync);
+
+        api.MapGet("/users/me/teams/{teamId}/channels", GetMineInTeamAsync).RequireAuthorization();
+    }
+
+    private static async Task<Created<Channel>> CreateAsync(CreateChannelRequest? body, HttpContext context, ChannelService service)
+    {
+        var channel = await service.CreateAsync(Input.Body(body), CurrentSession.Of(context));
+        return TypedResults.Created($"/api/v4/channels/{channel.Id}", channel);
+    }
+
+    private static async Task<Created<Channel>> CreateDirectAsync(string[]? body, HttpContext context, ChannelService service)
+    {
+        var channel = await service.GetOrCreateDirectAsync(body, CurrentSession.Of(context));
+        return TypedResults.Created($"/api/v4/channels/{channel.Id}", channel);
+    }
+
+    private static async Task<Ok<Channel>> GetAsync(string channelId, HttpContext context, ChannelService service) =>
+        TypedResults.Ok(await service.GetAsync(Input.Id(channelId, "channel_id"), CurrentSession.Of(context)));
+
+    private static async Task<Ok<IReadOnlyList<Channel>>> GetMineInTeamAsync(string teamId, HttpContext context, ChannelService service) =>
+        TypedResults.Ok(await service.GetMineInTeamAsync(Input.Id(teamId, "team_id"), CurrentSession.Of(context)));
+
+    private static async Task<Created<ChannelMember>> AddMemberAsync(string channelId, AddChannelMemberRequest? body, HttpContext context, ChannelService service)
+    {
+        var member = await service.AddMemberAsync(Input.Id(channelId, "channel_id"), Input.Body(body), CurrentSession.Of(context));
+        return TypedResults.Created($"/api/v4/channels/{channelId}/members/{member.UserId}", member);
+    }
+
+    private static async Task<Ok<IReadOnlyList<ChannelMember>>> GetMembersAsync(string channelId, int? page, [FromQuery(Name = "per_page")] int? perPage, HttpContext context, ChannelService service)
+    {
+        var (p, pp) = Input.Paging(page, perPage);
+        return TypedResults.Ok(await service.GetMembersAsync(Input.Id(channelId, "channel_id"), p, pp, CurrentSession.Of(context)));
+    }
+
+    private static async Task<Ok<StatusOk>> RemoveMemberAsync(string channelId, string userId, HttpContext context, ChannelService service)
+    {
+        await service.RemoveMemberAsync(Input.Id(channelId, "channel_id"), Input.Id(userId, "user_id"), CurrentSession.Of(context));
+        return TypedResults.Ok(StatusOk.Instance);
+    }
+}

@@ -1,0 +1,20 @@
+using Chat.Api;
+using Chat.Authentication;
+using Chat.ServiceDefaults;
+using Chat.Store;
+using Chat.Store.Postgres;
+
+var builder = WebApplication.CreateBuilder(args);
+var config = builder.AddServiceDefaults("api");
+builder.Services.AddChatStore(config, "chat-api");
+builder.Services.AddSessionAuthentication();
+builder.Services.AddApplicationServices();
+
+var app = builder.Build();
+await app.Services.MigrateDatabaseAsync();
+app.UseServiceDefaults();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapDefaultEndpoints();
+app.MapApiV4();
+app.Run();

@@ -1,0 +1,46 @@
+using Chat.Configuration;
+using Chat.Authentication;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Chat.Api.System;
+
+public static class SystemEndpoints
+{
+    public static void MapSystem(this RouteGroupBuilder api)
+    {
+        api.MapGet("/system/ping", PingAsync);
+    }
+
+    /// <summary>
+    /// Mattermost's ping: anonymous {"status":"OK"}; with get_server_status=true an admin also learns
+    /// whether the database and the file store answer.
+    /// </summary>
+    private static async Task<IResult> PingAsync(HttpContext context, HealthCheckService health, ChatConfig config, bool? get_server_status)
+    {
+        var body = new Dictionary<string, object> { ["status"] = "OK", ["ActiveSearchBackend"] = "database" };
+        if (get_server_status == true && (await context.AuthenticateAsync()).Succeeded && CurrentSession.Of(context).IsSystemAdmin)
+        {
+            var report = await health.CheckHealthAsync(check => check.Tags.Contains("ready"), context.RequestAborted);
+            body["database_status"] = report.Status == HealthStatus.Healthy ? "OK" : "UNHEALTHY";
+            body["filestore_status"] = FileStoreWritable(config.FileSettings.Directory) ? "OK" : "UNHEALTHY";
+        }
+        return TypedResults.Ok(body);
+    }
+
+    private static bool FileStoreWritable(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".ping-{Guid.NewGuid():N}");
+            File.WriteAllText(probe, "ok");
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

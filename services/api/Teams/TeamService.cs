@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+using Chat.Api.Authorization;
+using Chat.Configuration;
+using Chat.ServiceDefaults;
+using Chat.Store.Model;
+using Chat.Store.Postgres;
+
+namespace Chat.Api.Teams;
+
+public sealed record CreateTeamRequest(string? Name, string? DisplayName, string? Type, string? Description, bool? AllowOpenInvite);
+
+public sealed record AddTeamMemberRequest(string? TeamId, string? UserId);
+
+public sealed partial class TeamService(TeamStore teams, UserStore users, ChatConfig config)
+{
+    // URL segments of the web app that a team name would shadow.
+    private static readonly HashSet<string> ReservedNames = ["admin", "api", "channel", "claim", "error", "files", "help", "landing", "login", "mfa", "oauth", "plug", "plugins", "post", "signup", "boards", "playbooks"];
+
+    public async Task<Team> CreateAsync(CreateTeamRequest request, Session caller)
+    {
+        var name = (request.Name ?? "").Trim();
+        if (!TeamNamePattern().IsMatch(name) || ReservedNames.Contains(name))
+        {
+            throw AppErrorException.BadRequest("model.team.is_valid.url.app_error", "Team name must be 2 to 64 lowercase letters, numbers or '-', begin with a letter, and not be a reserved word.");
+        }
+        var type = request.Type ?? TeamTypes.Open;
+        if (type is not (TeamTypes.Open or TeamTypes.InviteOnly))
+        {
+            throw AppErrorException.BadRequest("model.team.is_valid.type.app_error", "Team type must be 'O' (open) or 'I' (invite only).");
+        }
+        var now = ChatDatabase.NowMs();
+        var team = new Team
+        {
+            Id = Ids.New(),
+            CreateAt = now,
+            UpdateAt = now,
+            Name = name,
+            DisplayName = Input.Text(request.DisplayName, "display_name", 1, 64),
+            Description = Input.Text(request.Description, "description", 0, 255),
+            Type = type,
+            InviteId = Ids.New(),
+            AllowOpenInvite = request.AllowOpenInvite ?? false,
+        };
+        try
+        {
+            return await teams.CreateAsync(team, caller.UserId);
+        }
+        catch (DuplicateException)
+        {
+            throw AppErrorException.BadRequest("store.sql_team.save_team.existing.app_error", "A team with that name already exists.");
+        }
+    }
+
+    public async Task<Team> GetAsync(string teamId, Session caller)
+    {
+        var team = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
+        Access.Demand(caller.IsSystemAdmin || IsJoinable(team) || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        return team;
+    }
+
+    public Task<IReadOnlyList<Team>> GetMineAsync(Session caller) => teams.GetForUserAsync(caller.UserId);
+
+    /// <summary>Anyone may join an open team; members (and admins) may add others.</summary>
+    public async Task<TeamMember> AddMemberAsync(string teamId, AddTeamMemberRequest request, Session caller)
+    {
+        if (request.TeamId is { Length: > 0 } bodyTeam && bodyTeam != teamId)
+        {
+            throw AppErrorException.InvalidParam("team_id");
+        }
+        var userId = Input.Id(request.UserId, "user_id");
+        var team = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
+        var allowed = caller.IsSystemAdmin
+            || (userId == caller.UserId ? IsJoinable(team) : await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        Access.Demand(allowed);
+        if (await users.GetAsync(userId) is not { DeleteAt: 0 })
+        {
+            throw AppErrorException.NotFound("User");
+        }
+        if (await teams.GetMemberAsync(teamId, userId) is { } existing)
+        {
+            return existing;
+        }
+        if (await teams.CountMembersAsync(teamId) >= config.TeamSettings.MaxUsersPerTeam)
+        {
+            throw AppErrorException.BadRequest("app.team.join_user_to_team.max_accounts.app_error", "This team has reached the maximum number of allowed accounts.");
+        }
+        return await teams.AddMemberAsync(teamId, userId, ChatDatabase.NowMs());
+    }
+
+    public async Task<IReadOnlyList<TeamMember>> GetMembersAsync(string teamId, int page, int perPage, Session caller)
+    {
+        _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
+        Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        return await teams.GetMembersAsync(teamId, page, perPage);
+    }
+
+    /// <summary>Users may leave; team and system admins may remove others.</summary>
+    public async Task RemoveMemberAsync(string teamId, string userId, Session caller)
+    {
+        _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
+        var allowed = userId == caller.UserId || caller.IsSystemAdmin
+            || await teams.GetMemberAsync(teamId, caller.UserId) is { SchemeAdmin: true };
+        Access.Demand(allowed);
+        if (!await teams.RemoveMemberAsync(teamId, userId))
+        {
+            throw AppErrorException.NotFound("Team member");
+        }
+    }
+
+    private static bool IsJoinable(Team team) => team.Type == TeamTypes.Open && team.AllowOpenInvite && team.DeleteAt == 0;
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{1,63}$")]
+    private static partial Regex TeamNamePattern();
+}

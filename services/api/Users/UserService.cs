@@ -1,0 +1,166 @@
+using System.Net.Mail;
+using System.Text.RegularExpressions;
+using Chat.Api.Authorization;
+using Chat.Configuration;
+using Chat.ServiceDefaults;
+using Chat.Store.Model;
+using Chat.Store.Postgres;
+using Microsoft.AspNetCore.Identity;
+
+namespace Chat.Api.Users;
+
+public sealed record CreateUserRequest(string? Username, string? Email, string? Password, string? FirstName, string? LastName, string? Nickname, string? Position, string? Locale);
+
+public sealed record LoginRequest(string? LoginId, string? Password, string? DeviceId);
+
+/// <summary>A successful login: the user, and the secrets the endpoint hands out as header and cookies.</summary>
+public sealed record LoginResult(User User, string Token, string Csrf, DateTimeOffset Expires);
+
+public sealed partial class UserService(UserStore users, SessionStore sessions, IPasswordHasher<User> hasher, ChatConfig config)
+{
+    // Names Mattermost reserves for mentions and system use.
+    private static readonly HashSet<string> ReservedUsernames = ["all", "channel", "here", "matterbot", "system", "surveybot", "feedbackbot"];
+
+    public async Task<User> CreateAsync(CreateUserRequest request, Session? caller)
+    {
+        if (!config.TeamSettings.EnableOpenServer && caller?.IsSystemAdmin != true)
+        {
+            throw new AppErrorException(403, "api.user.create_user.no_open_server", "This server does not allow open signups. Please speak with your Administrator to receive an invitation.");
+        }
+        var username = (request.Username ?? "").Trim().ToLowerInvariant();
+        if (!UsernamePattern().IsMatch(username) || ReservedUsernames.Contains(username))
+        {
+            throw AppErrorException.BadRequest("model.user.is_valid.username.app_error", "Username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols '.', '-', and '_'.");
+        }
+        var email = (request.Email ?? "").Trim().ToLowerInvariant();
+        if (email.Length > 128 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+        {
+            throw AppErrorException.BadRequest("model.user.is_valid.email.app_error", "Please enter a valid email address.");
+        }
+        var password = request.Password ?? "";
+        if (password.Length < config.PasswordSettings.MinimumLength || password.Length > 256)
+        {
+            throw AppErrorException.BadRequest("model.user.is_valid.pwd.app_error", $"Your password must contain between {config.PasswordSettings.MinimumLength} and 256 characters.");
+        }
+        var now = ChatDatabase.NowMs();
+        var user = new User
+        {
+            Id = Ids.New(),
+            CreateAt = now,
+            UpdateAt = now,
+            LastPasswordUpdate = now,
+            Username = username,
+            Email = email,
+            FirstName = Input.Text(request.FirstName, "first_name", 0, 64),
+            LastName = Input.Text(request.LastName, "last_name", 0, 64),
+            Nickname = Input.Text(request.Nickname, "nickname", 0, 64),
+            Position = Input.Text(request.Position, "position", 0, 128),
+            Locale = Input.Text(request.Locale is { Length: > 0 } l ? l : "en", "locale", 1, 5),
+        };
+        try
+        {
+            return await users.CreateAsync(user, hasher.HashPassword(user, password));
+        }
+        catch (DuplicateException e)
+        {
+            throw e.Constraint.Contains("email", StringComparison.Ordinal)
+                ? AppErrorException.BadRequest("app.user.save.email_exists.app_error", "An account with that email already exists.")
+                : AppErrorException.BadRequest("app.user.save.username_exists.app_error", "An account with that username already exists.");
+        }
+    }
+
+    public async Task<LoginResult> LoginAsync(LoginRequest request)
+    {
+        var loginId = (request.LoginId ?? "").Trim().ToLowerInvariant();
+        var password = request.Password ?? "";
+        if (loginId.Length is 0 or > 128 || password.Length is 0 or > 256)
+        {
+            throw InvalidCredentials();
+        }
+        var found = await users.GetCredentialsAsync(loginId);
+        if (found is not { } credentials)
+        {
+            // Hash anyway, so the answer takes as long whether or not the account exists.
+            hasher.HashPassword(DummyUser, password);
+            throw InvalidCredentials();
+        }
+        if (credentials.User.DeleteAt != 0
+            || hasher.VerifyHashedPassword(credentials.User, credentials.PasswordHash, password) == PasswordVerificationResult.Failed)
+        {
+            throw InvalidCredentials();
+        }
+        var now = ChatDatabase.NowMs();
+        var expires = DateTimeOffset.FromUnixTimeMilliseconds(now).AddHours(config.ServiceSettings.SessionLengthWebInHours);
+        var token = Ids.NewToken();
+        var session = new Session
+        {
+            Id = Ids.New(),
+            UserId = credentials.User.Id,
+            CreateAt = now,
+            LastActivityAt = now,
+            ExpiresAt = expires.ToUnixTimeMilliseconds(),
+            DeviceId = Input.Text(request.DeviceId, "device_id", 0, 512),
+            Roles = credentials.User.Roles,
+            CsrfToken = Ids.NewToken(),
+        };
+        await sessions.CreateAsync(session, token);
+        return new LoginResult(credentials.User, token, session.CsrfToken, expires);
+    }
+
+    public Task LogoutAsync(Session session) => sessions.DeleteAsync(session.Id);
+
+    public async Task<User> GetAsync(string id, Session caller) =>
+        Sanitize(await users.GetAsync(id) ?? throw AppErrorException.NotFound("User"), caller);
+
+    public async Task<User> GetByUsernameAsync(string username, Session caller)
+    {
+        var name = username.Trim().ToLowerInvariant();
+        if (name.Length is 0 or > 64)
+        {
+            throw AppErrorException.InvalidParam("username");
+        }
+        return Sanitize(await users.GetByUsernameAsync(name) ?? throw AppErrorException.NotFound("User"), caller);
+    }
+
+    public async Task<IEnumerable<User>> ListAsync(int page, int perPage, Session caller) =>
+        (await users.ListAsync(page, perPage)).Select(u => Sanitize(u, caller));
+
+    public async Task<IEnumerable<User>> GetManyAsync(string[]? ids, Session caller)
+    {
+        if (ids is null || ids.Length is 0 or > 1000)
+        {
+            throw AppErrorException.BadRequest("api.context.invalid_body_param.app_error", "Expected a JSON array of 1 to 1000 user ids.");
+        }
+        foreach (var id in ids)
+        {
+            Input.Id(id, "user_ids");
+        }
+        return (await users.GetManyAsync([.. ids.Distinct()])).Select(u => Sanitize(u, caller));
+    }
+
+    /// <summary>What others may see of a user, per PrivacySettings; users and admins see everything of themselves.</summary>
+    public User Sanitize(User user, Session caller)
+    {
+        if (caller.UserId == user.Id || caller.IsSystemAdmin)
+        {
+            return user;
+        }
+        var privacy = config.PrivacySettings;
+        return user with
+        {
+            Email = privacy.ShowEmailAddress ? user.Email : "",
+            FirstName = privacy.ShowFullName ? user.FirstName : "",
+            LastName = privacy.ShowFullName ? user.LastName : "",
+            NotifyProps = [],
+            LastPasswordUpdate = 0,
+        };
+    }
+
+    private static readonly User DummyUser = new() { Id = "", Username = "" };
+
+    private static AppErrorException InvalidCredentials() =>
+        new(401, "api.user.login.invalid_credentials_email_username", "Enter a valid email or username and/or password.");
+
+    [GeneratedRegex("^[a-z][a-z0-9._-]{2,21}$")]
+    private static partial Regex UsernamePattern();
+}

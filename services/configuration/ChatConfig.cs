@@ -1,0 +1,73 @@
+namespace Chat.Configuration;
+
+/// <summary>
+/// The server configuration in Mattermost's config.json shape: one class per section, PascalCase keys.
+/// Every node reads the same file (or the same environment), so every node must end up with the same values.
+/// </summary>
+public sealed class ChatConfig
+{
+    public ServiceSettings ServiceSettings { get; set; } = new();
+    public TeamSettings TeamSettings { get; set; } = new();
+    public SqlSettings SqlSettings { get; set; } = new();
+    public PasswordSettings PasswordSettings { get; set; } = new();
+    public PrivacySettings PrivacySettings { get; set; } = new();
+    public ClusterSettings ClusterSettings { get; set; } = new();
+    public FileSettings FileSettings { get; set; } = new();
+}
+
+public sealed class ServiceSettings
+{
+    /// <summary>Address Kestrel binds, Mattermost style (":8065" or "127.0.0.1:8101").</summary>
+    public string ListenAddress { get; set; } = ":8065";
+    public string SiteURL { get; set; } = "";
+    /// <summary>Largest accepted request body; larger ones get 413.</summary>
+    public long MaximumPayloadSizeBytes { get; set; } = 300_000;
+    public int SessionLengthWebInHours { get; set; } = 720;
+    public int MaxPostSizeRunes { get; set; } = 16_383;
+}
+
+public sealed class TeamSettings
+{
+    /// <summary>Anyone may sign up without an invitation while true.</summary>
+    public bool EnableOpenServer { get; set; } = true;
+    public int MaxUsersPerTeam { get; set; } = 10_000;
+    public int MaxChannelsPerTeam { get; set; } = 10_000;
+}
+
+public sealed class SqlSettings
+{
+    public string DataSource { get; set; } = "";
+    public List<string> DataSourceReplicas { get; set; } = [];
+    public List<string> DataSourceSearchReplicas { get; set; } = [];
+    public int MaxOpenConns { get; set; } = 50;
+    public int MaxIdleConns { get; set; } = 10;
+    /// <summary>Seconds a single query may run.</summary>
+    public int QueryTimeout { get; set; } = 30;
+}
+
+public sealed class PasswordSettings
+{
+    public int MinimumLength { get; set; } = 8;
+}
+
+public sealed class PrivacySettings
+{
+    public bool ShowEmailAddress { get; set; } = true;
+    public bool ShowFullName { get; set; } = true;
+}
+
+public sealed class ClusterSettings
+{
+    public bool Enable { get; set; } = true;
+    public string ClusterName { get; set; } = "chat";
+    /// <summary>The name this node reports (cluster status, WebSocket hello); empty means the machine's.</summary>
+    public string OverrideHostname { get; set; } = "";
+    public bool UseIpAddress { get; set; } = true;
+    public bool ReadOnlyConfig { get; set; } = true;
+}
+
+public sealed class FileSettings
+{
+    /// <summary>Shared file storage (a NAS path in production).</summary>
+    public string Directory { get; set; } = "./data/";
+}

@@ -1,0 +1,34 @@
+namespace Chat.Configuration;
+
+/// <summary>Rejects configurations a node must not start with; each message names the setting.</summary>
+public static class ConfigValidator
+{
+    public static void Validate(ChatConfig config)
+    {
+        var s = config.ServiceSettings;
+        Require(ListenAddress.TryParse(s.ListenAddress, out _), "ServiceSettings.ListenAddress", $"'{s.ListenAddress}' is not host:port or :port");
+        Require(s.MaximumPayloadSizeBytes is >= 1024 and <= 1L << 30, "ServiceSettings.MaximumPayloadSizeBytes", "must be between 1024 and 1073741824");
+        Require(s.SessionLengthWebInHours is >= 1 and <= 24 * 365 * 10, "ServiceSettings.SessionLengthWebInHours", "must be between 1 and 87600");
+        Require(s.MaxPostSizeRunes is >= 1 and <= 65_535, "ServiceSettings.MaxPostSizeRunes", "must be between 1 and 65535");
+        var sql = config.SqlSettings;
+        Require(sql.MaxOpenConns is >= 1 and <= 1000, "SqlSettings.MaxOpenConns", "must be between 1 and 1000");
+        Require(sql.MaxIdleConns >= 0 && sql.MaxIdleConns <= sql.MaxOpenConns, "SqlSettings.MaxIdleConns", "must be between 0 and MaxOpenConns");
+        Require(sql.QueryTimeout is >= 1 and <= 3600, "SqlSettings.QueryTimeout", "must be between 1 and 3600 seconds");
+        Require(config.PasswordSettings.MinimumLength is >= 5 and <= 64, "PasswordSettings.MinimumLength", "must be between 5 and 64");
+        Require(config.TeamSettings.MaxUsersPerTeam >= 1, "TeamSettings.MaxUsersPerTeam", "must be at least 1");
+        Require(config.TeamSettings.MaxChannelsPerTeam >= 1, "TeamSettings.MaxChannelsPerTeam", "must be at least 1");
+        Require(!string.IsNullOrWhiteSpace(config.ClusterSettings.ClusterName), "ClusterSettings.ClusterName", "must not be empty");
+    }
+
+    /// <summary>Services that need the database call this on top of <see cref="Validate"/>.</summary>
+    public static void RequireDatabase(ChatConfig config) =>
+        Require(!string.IsNullOrWhiteSpace(config.SqlSettings.DataSource), "SqlSettings.DataSource", "must be set (config.json or MM_SQLSETTINGS_DATASOURCE)");
+
+    private static void Require(bool condition, string setting, string problem)
+    {
+        if (!condition)
+        {
+            throw new ConfigException($"{setting}: {problem}");
+        }
+    }
+}

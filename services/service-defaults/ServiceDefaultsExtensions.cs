@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Chat.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Chat.ServiceDefaults;
+
+/// <summary>What every service shares: configuration, Kestrel limits, JSON logs, telemetry, health and errors.</summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Mattermost's wire format: snake_case fields.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+    };
+
+    /// <summary>Loads and validates the configuration; an invalid one stops the process with a message naming the setting.</summary>
+    public static ChatConfig AddServiceDefaults(this WebApplicationBuilder builder, string service)
+    {
+        ChatConfig config;
+        try
+        {
+            config = ConfigLoader.LoadFromProcess();
+            builder.Services.AddSingleton(config);
+        }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine($"Invalid configuration: {e.Message}");
+            Environment.Exit(78); // EX_CONFIG
+            throw;
+        }
+        var node = new NodeInfo(service, config);
+        builder.Services.AddSingleton(node);
+
+        var listen = ListenAddress.TryParse(config.ServiceSettings.ListenAddress, out var address) ? address : default;
+        builder.WebHost.UseUrls(listen.ToUrl());
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = config.ServiceSettings.MaximumPayloadSizeBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonOptions.PropertyNamingPolicy;
+            o.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        // Binding failures throw, so the error middleware can answer them with an AppError.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddHealthChecks();
+        builder.AddTelemetry(node);
+        return config;
+    }
+
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        var node = app.Services.GetRequiredService<NodeInfo>();
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers["X-Request-Id"] = ErrorHandlingMiddleware.RequestId(context);
+                context.Response.Headers["X-Version-Id"] = node.VersionHeader;
+                context.Response.Headers["X-Cluster-Id"] = node.Hostname;
+                return Task.CompletedTask;
+            });
+            return next(context);
+        });
+        app.UseMiddleware<ErrorHandlingMiddleware>();
+        // Unknown routes and wrong methods answer with an AppError rather than an empty body.
+        app.UseStatusCodePages(async status =>
+        {
+            var context = status.HttpContext;
+            var (id, message) = context.Response.StatusCode switch
+            {
+                404 => ("api.context.404.app_error", "Sorry, we could not find the page."),
+                405 => ("api.context.method_not_allowed.app_error", "The method is not allowed for this resource."),
+                415 => ("api.context.unsupported_media_type.app_error", "The request body must be JSON."),
+                var code => ($"api.context.http_{code}.app_error", "The request could not be served."),
+            };
+            await ErrorHandlingMiddleware.WriteAsync(context, context.Response.StatusCode, id, message, "");
+        });
+        return app;
+    }
+
+    /// <summary>/healthz: the process is alive. /readyz: it can serve (its dependencies answer).</summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        return app;
+    }
+}

@@ -1,0 +1,54 @@
+namespace Chat.Store.Model;
+
+public static class ChannelTypes
+{
+    public const string Open = "O";
+    public const string Private = "P";
+    public const string Direct = "D";
+    public const string Group = "G";
+}
+
+public sealed record Channel
+{
+    public required string Id { get; init; }
+    public long CreateAt { get; init; }
+    public long UpdateAt { get; init; }
+    public long DeleteAt { get; init; }
+    public string TeamId { get; init; } = "";
+    public required string Type { get; init; }
+    public string DisplayName { get; init; } = "";
+    public required string Name { get; init; }
+    public string Header { get; init; } = "";
+    public string Purpose { get; init; } = "";
+    public long LastPostAt { get; init; }
+    public long TotalMsgCount { get; init; }
+    public string CreatorId { get; init; } = "";
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsDirect => Type is ChannelTypes.Direct or ChannelTypes.Group;
+
+    /// <summary>Direct channels are named after their two members, smaller id first, as Mattermost does.</summary>
+    public static string DirectName(string userA, string userB) =>
+        string.CompareOrdinal(userA, userB) < 0 ? $"{userA}__{userB}" : $"{userB}__{userA}";
+}
+
+public sealed record ChannelMember
+{
+    public required string ChannelId { get; init; }
+    public required string UserId { get; init; }
+    public bool SchemeGuest { get; init; }
+    public bool SchemeUser { get; init; } = true;
+    public bool SchemeAdmin { get; init; }
+    public long LastViewedAt { get; init; }
+    public long MsgCount { get; init; }
+    public long MentionCount { get; init; }
+    public long LastUpdateAt { get; init; }
+    public Dictionary<string, string> NotifyProps { get; init; } = new()
+    {
+        ["desktop"] = "default",
+        ["email"] = "default",
+        ["mark_unread"] = "all",
+        ["push"] = "default",
+    };
+    public string Roles => SchemeAdmin ? $"{Model.Roles.ChannelUser} {Model.Roles.ChannelAdmin}" : Model.Roles.ChannelUser;
+}

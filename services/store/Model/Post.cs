@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace Chat.Store.Model;
+
+public sealed record Post
+{
+    public required string Id { get; init; }
+    public long CreateAt { get; init; }
+    public long UpdateAt { get; init; }
+    public long EditAt { get; init; }
+    public long DeleteAt { get; init; }
+    public bool IsPinned { get; init; }
+    public required string UserId { get; init; }
+    public required string ChannelId { get; init; }
+    public string RootId { get; init; } = "";
+    public string OriginalId { get; init; } = "";
+    public string Message { get; init; } = "";
+    public string Type { get; init; } = "";
+    public Dictionary<string, JsonElement> Props { get; init; } = [];
+    public string Hashtags { get; init; } = "";
+    public string PendingPostId { get; init; } = "";
+    public long ReplyCount { get; init; }
+    public Dictionary<string, JsonElement> Metadata { get; init; } = [];
+}
+
+/// <summary>Mattermost's PostList: ids newest first, the posts by id, and the neighbours of the page.</summary>
+public sealed record PostList
+{
+    public List<string> Order { get; init; } = [];
+    public Dictionary<string, Post> Posts { get; init; } = [];
+    public string NextPostId { get; init; } = "";
+    public string PrevPostId { get; init; } = "";
+    public bool HasNext { get; init; }
+}

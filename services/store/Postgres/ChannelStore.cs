@@ -1,0 +1,130 @@
+using Chat.Store.Model;
+using Dapper;
+using Npgsql;
+
+namespace Chat.Store.Postgres;
+
+/// <summary>What a user may do in a channel depends on these facts, read together in one round trip.</summary>
+public sealed record ChannelAccess(Channel Channel, bool IsChannelMember, bool IsChannelAdmin, bool IsTeamMember, bool IsTeamAdmin);
+
+public sealed class ChannelStore(NpgsqlDataSource db)
+{
+    private const string Columns = "id, create_at, update_at, delete_at, team_id, type, display_name, name, header, purpose, last_post_at, total_msg_count, creator_id";
+    private const string MemberColumns = "channel_id, user_id, scheme_admin, last_viewed_at, msg_count, mention_count, last_update_at";
+    private const string InsertSql = $"""
+        INSERT INTO channels ({Columns})
+        VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @TeamId, @Type, @DisplayName, @Name, @Header, @Purpose, @LastPostAt, @TotalMsgCount, @CreatorId)
+        """;
+    private static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "c." + c));
+
+    /// <summary>Creates the channel with its creator as channel admin, atomically.</summary>
+    public Task<Channel> CreateAsync(Channel channel, string creatorId) => DuplicateException.Guard(async () =>
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync(InsertSql, channel, tx);
+        await connection.ExecuteAsync(
+            "INSERT INTO channel_members (channel_id, user_id, scheme_admin, last_update_at) VALUES (@channelId, @creatorId, true, @now)",
+            new { channelId = channel.Id, creatorId, now = channel.CreateAt }, tx);
+        await tx.CommitAsync();
+        return channel;
+    });
+
+    /// <summary>The direct channel of two users, created with both as members on first use; concurrent callers agree on one.</summary>
+    public async Task<(Channel Channel, bool Created)> GetOrCreateDirectAsync(Channel candidate, string userA, string userB)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        var inserted = await connection.ExecuteAsync(InsertSql + " ON CONFLICT (team_id, name) DO NOTHING", candidate, tx);
+        if (inserted == 1)
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO channel_members (channel_id, user_id, last_update_at) SELECT @channelId, u, @now FROM unnest(@users) u ON CONFLICT DO NOTHING",
+                new { channelId = candidate.Id, users = new[] { userA, userB }.Distinct().ToArray(), now = candidate.CreateAt }, tx);
+        }
+        var channel = await connection.QuerySingleAsync<Channel>(
+            $"SELECT {Columns} FROM channels WHERE team_id = '' AND name = @Name", candidate, tx);
+        await tx.CommitAsync();
+        return (channel, inserted == 1);
+    }
+
+    public async Task<Channel?> GetAsync(string id)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<Channel>($"SELECT {Columns} FROM channels WHERE id = @id", new { id });
+    }
+
+    public async Task<ChannelAccess?> GetAccessAsync(string channelId, string userId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var rows = await connection.QueryAsync<Channel, AccessFlags, ChannelAccess>($"""
+            SELECT {PrefixedColumns},
+                   cm.user_id IS NOT NULL AS is_channel_member, coalesce(cm.scheme_admin, false) AS is_channel_admin,
+                   tm.user_id IS NOT NULL AS is_team_member, coalesce(tm.scheme_admin, false) AS is_team_admin
+            FROM channels c
+            LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.user_id = @userId
+            LEFT JOIN team_members tm ON tm.team_id = c.team_id AND tm.user_id = @userId
+            WHERE c.id = @channelId
+            """,
+            (c, f) => new ChannelAccess(c, f.IsChannelMember, f.IsChannelAdmin, f.IsTeamMember, f.IsTeamAdmin),
+            new { channelId, userId }, splitOn: "is_channel_member");
+        return rows.SingleOrDefault();
+    }
+
+    /// <summary>The user's channels in a team, plus their direct and group channels, as Mattermost lists them.</summary>
+    public async Task<IReadOnlyList<Channel>> GetForUserAsync(string teamId, string userId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<Channel>($"""
+            SELECT {PrefixedColumns} FROM channels c JOIN channel_members m ON m.channel_id = c.id
+            WHERE m.user_id = @userId AND (c.team_id = @teamId OR c.team_id = '') AND c.delete_at = 0
+            ORDER BY c.display_name, c.id
+            """, new { teamId, userId })];
+    }
+
+    public async Task<int> CountForTeamAsync(string teamId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM channels WHERE team_id = @teamId", new { teamId });
+    }
+
+    public async Task<ChannelMember?> GetMemberAsync(string channelId, string userId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<ChannelMember>(
+            $"SELECT {MemberColumns} FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId });
+    }
+
+    public async Task<ChannelMember> AddMemberAsync(string channelId, string userId, long now)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync(
+            "INSERT INTO channel_members (channel_id, user_id, last_update_at) VALUES (@channelId, @userId, @now) ON CONFLICT DO NOTHING",
+            new { channelId, userId, now });
+        return await connection.QuerySingleAsync<ChannelMember>(
+            $"SELECT {MemberColumns} FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId });
+    }
+
+    public async Task<IReadOnlyList<ChannelMember>> GetMembersAsync(string channelId, int page, int perPage)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<ChannelMember>(
+            $"SELECT {MemberColumns} FROM channel_members WHERE channel_id = @channelId ORDER BY user_id LIMIT @perPage OFFSET @offset",
+            new { channelId, perPage, offset = (long)page * perPage })];
+    }
+
+    public async Task<bool> RemoveMemberAsync(string channelId, string userId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteAsync(
+            "DELETE FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId }) == 1;
+    }
+
+    private sealed class AccessFlags
+    {
+        public bool IsChannelMember { get; init; }
+        public bool IsChannelAdmin { get; init; }
+        public bool IsTeamMember { get; init; }
+        public bool IsTeamAdmin { get; init; }
+    }
+}

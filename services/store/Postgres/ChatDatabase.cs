@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Chat.Configuration;
+using Dapper;
+using Npgsql;
+
+namespace Chat.Store.Postgres;
+
+/// <summary>Creates the connection pool from SqlSettings and teaches Dapper our column conventions once.</summary>
+public static class ChatDatabase
+{
+    static ChatDatabase()
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        SqlMapper.AddTypeHandler(new JsonHandler<Dictionary<string, JsonElement>>());
+    }
+
+    public static NpgsqlDataSource CreateDataSource(SqlSettings settings, string applicationName)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(settings.DataSource)
+        {
+            MaxPoolSize = settings.MaxOpenConns,
+            MinPoolSize = Math.Min(settings.MaxIdleConns, settings.MaxOpenConns),
+            CommandTimeout = settings.QueryTimeout,
+            ApplicationName = applicationName,
+        };
+        return new NpgsqlDataSourceBuilder(connection.ConnectionString).Build();
+    }
+
+    /// <summary>Milliseconds since the epoch, the unit of every Mattermost timestamp.</summary>
+    public static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private sealed class JsonHandler<T> : SqlMapper.TypeHandler<T> where T : new()
+    {
+        public override T Parse(object value) => JsonSerializer.Deserialize<T>((string)value) ?? new T();
+
+        public override void SetValue(System.Data.IDbDataParameter parameter, T? value)
+        {
+            parameter.Value = JsonSerializer.Serialize(value);
+            ((NpgsqlParameter)parameter).NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb;
+        }
+    }
+}
+
+/// <summary>A unique constraint refused the write; <see cref="Constraint"/> says which.</summary>
+public sealed class DuplicateException(string constraint, Exception inner) : Exception($"Duplicate value violates {constraint}", inner)
+{
+    public string Constraint { get; } = constraint;
+
+    public static async Task<T> Guard<T>(Func<Task<T>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new DuplicateException(e.ConstraintName ?? "unknown", e);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using Chat.Store.Model;
+using Dapper;
+using Npgsql;
+
+namespace Chat.Store.Postgres;
+
+public sealed class PostStore(NpgsqlDataSource db)
+{
+    private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags";
+    // Database time, so that create_at agrees with the seq order no matter which node wrote the post.
+    private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+    /// <summary>
+    /// Inserts the post and bumps its channel in one statement: a single round trip and a single commit,
+    /// which is what bounds posting throughput.
+    /// </summary>
+    public async Task<Post> CreateAsync(Post post)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleAsync<Post>($"""
+            WITH inserted AS (
+                INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags)
+                VALUES (@Id, {DbNowMs}, {DbNowMs}, @UserId, @ChannelId, @RootId, @Message, @Type, @Props, @Hashtags)
+                RETURNING {Columns}),
+            bumped AS (
+                UPDATE channels SET last_post_at = (SELECT create_at FROM inserted), total_msg_count = total_msg_count + 1
+                WHERE id = @ChannelId)
+            SELECT * FROM inserted
+            """, post);
+    }
+
+    /// <summary>A post that is not deleted.</summary>
+    public async Task<Post?> GetAsync(string id)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<Post>($"SELECT {Columns} FROM posts WHERE id = @id AND delete_at = 0", new { id });
+    }
+
+    public async Task<Post?> PatchAsync(string id, string? message, bool? isPinned, Dictionary<string, System.Text.Json.JsonElement>? props)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<Post>($"""
+            UPDATE posts SET
+                message = coalesce(@message, message),
+                is_pinned = coalesce(@isPinned, is_pinned),
+                props = coalesce(@props::jsonb, props),
+                edit_at = CASE WHEN @message IS NULL OR @message = message THEN edit_at ELSE {DbNowMs} END,
+                update_at = {DbNowMs}
+            WHERE id = @id AND delete_at = 0
+            RETURNING {Columns}
+            """, new { id, message, isPinned, props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props) });
+    }
+
+    /// <summary>Soft-deletes, as Mattermost does: the row stays so `since` readers learn of the deletion.</summary>
+    public async Task<Post?> DeleteAsync(string id)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<Post>($"""
+            UPDATE posts SET delete_at = {DbNowMs}, update_at = {DbNowMs}
+            WHERE id = @id AND delete_at = 0
+            RETURNING {Columns}
+            """, new { id });
+    }
+
+    /// <summary>Page <paramref name="page"/> of the channel's posts, newest first.</summary>
+    public async Task<PostList> GetPageAsync(string channelId, int page, int perPage)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var posts = await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0
+            ORDER BY seq DESC LIMIT @limit OFFSET @offset
+            """, new { channelId, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true);
+    }
+
+    /// <summary>Posts older than <paramref name="postId"/>, newest first.</summary>
+    public async Task<PostList?> GetBeforeAsync(string channelId, string postId, int page, int perPage)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var anchor = await SeqOf(connection, channelId, postId);
+        if (anchor is null)
+        {
+            return null;
+        }
+        var posts = await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < @anchor
+            ORDER BY seq DESC LIMIT @limit OFFSET @offset
+            """, new { channelId, anchor, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true);
+    }
+
+    /// <summary>Posts newer than <paramref name="postId"/>; the page nearest the anchor comes first.</summary>
+    public async Task<PostList?> GetAfterAsync(string channelId, string postId, int page, int perPage)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var anchor = await SeqOf(connection, channelId, postId);
+        if (anchor is null)
+        {
+            return null;
+        }
+        var posts = await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq > @anchor
+            ORDER BY seq ASC LIMIT @limit OFFSET @offset
+            """, new { channelId, anchor, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false);
+    }
+
+    /// <summary>Everything created, edited or deleted after <paramref name="since"/>, deletions included so clients can drop them.</summary>
+    public async Task<PostList> GetSinceAsync(string channelId, long since, int limit)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var posts = (await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND update_at > @since
+            ORDER BY seq DESC LIMIT @limit
+            """, new { channelId, since, limit })).ToList();
+        return new PostList { Order = [.. posts.Select(p => p.Id)], Posts = posts.ToDictionary(p => p.Id) };
+    }
+
+    /// <summary>Posts in the user's channels of a team whose message contains every term (or any, with <paramref name="any"/>).</summary>
+    public async Task<PostList> SearchAsync(string teamId, string userId, IReadOnlyList<string> terms, bool any, int page, int perPage)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var patterns = terms.Select(t => "%" + t.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%").ToArray();
+        var match = any ? "p.message ILIKE ANY(@patterns)" : "p.message ILIKE ALL(@patterns)";
+        var posts = (await connection.QueryAsync<Post>($"""
+            SELECT {string.Join(", ", Columns.Split(", ").Select(c => "p." + c))}
+            FROM posts p
+            JOIN channels c ON c.id = p.channel_id
+            JOIN channel_members m ON m.channel_id = c.id AND m.user_id = @userId
+            WHERE (c.team_id = @teamId OR c.team_id = '') AND p.delete_at = 0 AND {match}
+            ORDER BY p.seq DESC LIMIT @perPage OFFSET @offset
+            """, new { teamId, userId, patterns, perPage, offset = (long)page * perPage })).ToList();
+        return new PostList { Order = [.. posts.Select(p => p.Id)], Posts = posts.ToDictionary(p => p.Id) };
+    }
+
+    private static Task<long?> SeqOf(NpgsqlConnection connection, string channelId, string postId) =>
+        connection.QuerySingleOrDefaultAsync<long?>("SELECT seq FROM posts WHERE id = @postId AND channel_id = @channelId", new { postId, channelId });
+
+    /// <summary>
+    /// Shapes a page fetched with one extra row into a PostList: the extra row tells whether there is more,
+    /// and next/prev name the posts just newer and just older than the page.
+    /// </summary>
+    private static async Task<PostList> WithNeighbours(NpgsqlConnection connection, string channelId, List<Post> rows, int perPage, bool newestFirst)
+    {
+        var hasMore = rows.Count > perPage;
+        var page = rows.Take(perPage).ToList();
+        if (!newestFirst)
+        {
+            page.Reverse();
+        }
+        string next = "", prev = "";
+        if (page.Count > 0)
+        {
+            var neighbours = await connection.QuerySingleAsync<(string? Next, string? Prev)>("""
+                SELECT (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq > (SELECT seq FROM posts WHERE id = @newest) ORDER BY seq ASC LIMIT 1),
+                       (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < (SELECT seq FROM posts WHERE id = @oldest) ORDER BY seq DESC LIMIT 1)
+                """, new { channelId, newest = page[0].Id, oldest = page[^1].Id });
+            next = neighbours.Next ?? "";
+            prev = neighbours.Prev ?? "";
+        }
+        return new PostList
+        {
+            Order = [.. page.Select(p => p.Id)],
+            Posts = page.ToDictionary(p => p.Id),
+            NextPostId = next,
+            PrevPostId = prev,
+            HasNext = hasMore,
+        };
+    }
+}

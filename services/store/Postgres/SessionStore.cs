@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using System.Text;
+using Chat.Store.Model;
+using Dapper;
+using Npgsql;
+
+namespace Chat.Store.Postgres;
+
+public sealed class SessionStore(NpgsqlDataSource db)
+{
+    public async Task CreateAsync(Session session, string token)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync("""
+            INSERT INTO sessions (id, token_hash, user_id, create_at, expires_at, last_activity_at, device_id, csrf_token)
+            VALUES (@Id, @TokenHash, @UserId, @CreateAt, @ExpiresAt, @LastActivityAt, @DeviceId, @CsrfToken)
+            """, new { session.Id, TokenHash = HashToken(token), session.UserId, session.CreateAt, session.ExpiresAt, session.LastActivityAt, session.DeviceId, session.CsrfToken });
+    }
+
+    /// <summary>
+    /// The live session a token opens, with the user's current roles. The lookup is by the token's hash,
+    /// so nothing an attacker can time depends on how much of a guessed token matches.
+    /// </summary>
+    public async Task<Session?> GetByTokenAsync(string token, long now)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<Session>("""
+            SELECT s.id, s.user_id, s.create_at, s.expires_at, s.last_activity_at, s.device_id, s.csrf_token, u.roles
+            FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.token_hash = @hash AND s.expires_at > @now AND u.delete_at = 0
+            """, new { hash = HashToken(token), now });
+    }
+
+    public async Task<bool> DeleteAsync(string id)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.ExecuteAsync("DELETE FROM sessions WHERE id = @id", new { id }) == 1;
+    }
+
+    public static byte[] HashToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+}

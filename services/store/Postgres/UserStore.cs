@@ -1,0 +1,74 @@
+using Chat.Store.Model;
+using Dapper;
+using Npgsql;
+
+namespace Chat.Store.Postgres;
+
+public sealed class UserStore(NpgsqlDataSource db)
+{
+    private const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update";
+
+    /// <summary>
+    /// Inserts a user. A human user claims the one-time FirstAdminAssigned flag in the same transaction,
+    /// so among concurrent first sign-ups on different nodes exactly one becomes system admin.
+    /// </summary>
+    public Task<User> CreateAsync(User user, string passwordHash) => DuplicateException.Guard(async () =>
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        if (!user.IsBot)
+        {
+            var claimed = await connection.ExecuteAsync(
+                "UPDATE systems SET value = 'true' WHERE name = 'FirstAdminAssigned' AND value = 'false'", transaction: tx);
+            if (claimed == 1)
+            {
+                user = user with { Roles = $"{Roles.SystemUser} {Roles.SystemAdmin}" };
+            }
+        }
+        await connection.ExecuteAsync($"""
+            INSERT INTO users ({Columns}, password_hash)
+            VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @Username, @Email, @Nickname, @FirstName, @LastName, @Position, @Roles, @Locale, @IsBot, @LastPasswordUpdate, @PasswordHash)
+            """, new { user.Id, user.CreateAt, user.UpdateAt, user.DeleteAt, user.Username, user.Email, user.Nickname, user.FirstName, user.LastName, user.Position, user.Roles, user.Locale, user.IsBot, user.LastPasswordUpdate, PasswordHash = passwordHash }, tx);
+        await tx.CommitAsync();
+        return user;
+    });
+
+    public async Task<User?> GetAsync(string id)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<User>($"SELECT {Columns} FROM users WHERE id = @id", new { id });
+    }
+
+    public async Task<User?> GetByUsernameAsync(string username)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<User>($"SELECT {Columns} FROM users WHERE username = @username", new { username });
+    }
+
+    /// <summary>The user a login id (username or email) names, with the password hash to verify.</summary>
+    public async Task<(User User, string PasswordHash)?> GetCredentialsAsync(string loginId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var row = await connection.QuerySingleOrDefaultAsync<(string Id, string PasswordHash)>(
+            "SELECT id, password_hash FROM users WHERE username = @loginId OR email = @loginId LIMIT 1", new { loginId });
+        if (row.Id is null || await GetAsync(row.Id) is not { } user)
+        {
+            return null;
+        }
+        return (user, row.PasswordHash);
+    }
+
+    public async Task<IReadOnlyList<User>> GetManyAsync(IReadOnlyCollection<string> ids)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<User>($"SELECT {Columns} FROM users WHERE id = ANY(@ids) ORDER BY username", new { ids = ids.ToArray() })];
+    }
+
+    public async Task<IReadOnlyList<User>> ListAsync(int page, int perPage)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<User>(
+            $"SELECT {Columns} FROM users ORDER BY username LIMIT @perPage OFFSET @offset",
+            new { perPage, offset = (long)page * perPage })];
+    }
+}

@@ -1,0 +1,2 @@
+Console.Error.WriteLine("usage: Chat.Load posts [--quick]");
+return 2;

@@ -81,6 +81,11 @@ public static class ServiceDefaultsExtensions
                 context.Response.Headers["X-Request-Id"] = ErrorHandlingMiddleware.RequestId(context);
                 context.Response.Headers["X-Version-Id"] = node.VersionHeader;
                 context.Response.Headers["X-Cluster-Id"] = node.Hostname;
+                // Mattermost's clients parse a body as JSON only when the type is exactly application/json.
+                if (context.Response.ContentType == "application/json; charset=utf-8")
+                {
+                    context.Response.ContentType = "application/json";
+                }
                 return Task.CompletedTask;
             });
             return next(context);

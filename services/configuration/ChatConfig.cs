@@ -13,6 +13,7 @@ public sealed class ChatConfig
     public PrivacySettings PrivacySettings { get; set; } = new();
     public ClusterSettings ClusterSettings { get; set; } = new();
     public FileSettings FileSettings { get; set; } = new();
+    public DaprSettings DaprSettings { get; set; } = new();
 }
 
 public sealed class ServiceSettings
@@ -70,4 +71,19 @@ public sealed class FileSettings
 {
     /// <summary>Shared file storage (a NAS path in production).</summary>
     public string Directory { get; set; } = "./data/";
+}
+
+/// <summary>
+/// The Dapr building blocks (pub/sub, state, lock, reminders) and which provider serves them. Not a Mattermost
+/// section; every node must use the same values. Sidecar address and tokens come from Dapr's own variables
+/// (DAPR_HTTP_ENDPOINT / DAPR_HTTP_PORT, DAPR_API_TOKEN, APP_API_TOKEN), so secrets stay out of the config hash.
+/// </summary>
+public sealed class DaprSettings
+{
+    /// <summary>"Embedded" (built on our PostgreSQL; the default) or "Dapr" (the sidecar's HTTP API).</summary>
+    public string Provider { get; set; } = "Embedded";
+    /// <summary>The Dapr pub/sub component's name (Dapr provider).</summary>
+    public string PubSubName { get; set; } = "pubsub";
+    /// <summary>How long the embedded event log keeps an event: a node down for longer cannot catch up from it.</summary>
+    public int EventRetentionMinutes { get; set; } = 1440;
 }

@@ -18,6 +18,10 @@ public static class ConfigValidator
         Require(config.TeamSettings.MaxUsersPerTeam >= 1, "TeamSettings.MaxUsersPerTeam", "must be at least 1");
         Require(config.TeamSettings.MaxChannelsPerTeam >= 1, "TeamSettings.MaxChannelsPerTeam", "must be at least 1");
         Require(!string.IsNullOrWhiteSpace(config.ClusterSettings.ClusterName), "ClusterSettings.ClusterName", "must not be empty");
+        var dapr = config.DaprSettings;
+        Require(dapr.Provider.Equals("Embedded", StringComparison.OrdinalIgnoreCase) || dapr.Provider.Equals("Dapr", StringComparison.OrdinalIgnoreCase), "DaprSettings.Provider", $"'{dapr.Provider}' is not Embedded or Dapr");
+        Require(!string.IsNullOrWhiteSpace(dapr.PubSubName), "DaprSettings.PubSubName", "must not be empty");
+        Require(dapr.EventRetentionMinutes is >= 1 and <= 60 * 24 * 90, "DaprSettings.EventRetentionMinutes", "must be between 1 and 129600");
     }
 
     /// <summary>Services that need the database call this on top of <see cref="Validate"/>.</summary>

@@ -99,6 +99,8 @@ public static class ServiceDefaultsExtensions
             {
                 404 => ("api.context.404.app_error", "Sorry, we could not find the page."),
                 405 => ("api.context.method_not_allowed.app_error", "The method is not allowed for this resource."),
+                // Minimal APIs answer an over-limit body with a bare 413 instead of throwing to the error middleware.
+                413 => ("api.context.request_body_too_large.app_error", "The request body is too large."),
                 415 => ("api.context.unsupported_media_type.app_error", "The request body must be JSON."),
                 var code => ($"api.context.http_{code}.app_error", "The request could not be served."),
             };

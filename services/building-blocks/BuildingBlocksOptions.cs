@@ -1,0 +1,94 @@
+using System.Globalization;
+using Chat.Configuration;
+
+namespace Chat.BuildingBlocks;
+
+public enum BuildingBlockProvider
+{
+    /// <summary>Built on the cluster's PostgreSQL; needs nothing else.</summary>
+    Embedded,
+    /// <summary>The Dapr sidecar's HTTP API v1.0.</summary>
+    Dapr,
+}
+
+/// <summary>Which provider serves the building blocks, and how. Built from <see cref="DaprSettings"/> and Dapr's variables.</summary>
+public sealed class BuildingBlocksOptions
+{
+    public BuildingBlockProvider Provider { get; set; } = BuildingBlockProvider.Embedded;
+    /// <summary>The Dapr pub/sub component name.</summary>
+    public string PubSubName { get; set; } = "pubsub";
+    public EmbeddedPubSubOptions Embedded { get; } = new();
+    public DaprSidecarOptions Dapr { get; } = new();
+
+    public static BuildingBlocksOptions FromConfig(ChatConfig config, IReadOnlyDictionary<string, string?> environment)
+    {
+        var settings = config.DaprSettings;
+        var options = new BuildingBlocksOptions
+        {
+            Provider = Enum.Parse<BuildingBlockProvider>(settings.Provider, ignoreCase: true),
+            PubSubName = settings.PubSubName,
+        };
+        options.Embedded.Retention = TimeSpan.FromMinutes(settings.EventRetentionMinutes);
+        options.Dapr.HttpEndpoint = DaprSidecarOptions.SidecarEndpoint(environment);
+        options.Dapr.ApiToken = NonEmpty(environment, "DAPR_API_TOKEN");
+        options.Dapr.AppApiToken = NonEmpty(environment, "APP_API_TOKEN");
+        options.Dapr.AppId = NonEmpty(environment, "APP_ID") ?? options.Dapr.AppId;
+        return options;
+    }
+
+    private static string? NonEmpty(IReadOnlyDictionary<string, string?> environment, string name) =>
+        environment.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+}
+
+public sealed class EmbeddedPubSubOptions
+{
+    /// <summary>
+    /// Set to make this process a durable consumer: its position is stored under this name, so after a restart it
+    /// resumes where it stopped instead of at the head. Unset (the default), a process receives events published
+    /// from its start on. Two live processes must never share a name.
+    /// </summary>
+    public string? ConsumerName { get; set; }
+    /// <summary>Events older than this are pruned.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Readers also poll this often, in case a wake-up was lost (e.g. the publisher died right after its commit).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Least time between two wake-up notifications from this process; commits in between share one.</summary>
+    public TimeSpan NotifyMinInterval { get; set; } = TimeSpan.FromMilliseconds(2);
+    /// <summary>Events read per query.</summary>
+    public int BatchSize { get; set; } = 500;
+    /// <summary>Calls of a failing handler per event before the event is given up for that handler.</summary>
+    public int MaxDeliveryAttempts { get; set; } = 5;
+}
+
+public sealed class DaprSidecarOptions
+{
+    public Uri HttpEndpoint { get; set; } = new("http://127.0.0.1:3500");
+    /// <summary>Sent as dapr-api-token on every call to the sidecar (DAPR_API_TOKEN).</summary>
+    public string? ApiToken { get; set; }
+    /// <summary>Required as dapr-api-token on every call from the sidecar (APP_API_TOKEN); unset, nothing is checked.</summary>
+    public string? AppApiToken { get; set; }
+    /// <summary>The CloudEvent source of our events (APP_ID, which the sidecar sets for the app).</summary>
+    public string AppId { get; set; } = "chat";
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Entries kept for de-duplication of redelivered CloudEvents.</summary>
+    public int DeduplicationCapacity { get; set; } = 100_000;
+
+    /// <summary>DAPR_HTTP_ENDPOINT, else http://127.0.0.1:DAPR_HTTP_PORT (3500 when unset), as the Dapr SDKs resolve it.</summary>
+    public static Uri SidecarEndpoint(IReadOnlyDictionary<string, string?> environment)
+    {
+        if (environment.TryGetValue("DAPR_HTTP_ENDPOINT", out var endpoint) && !string.IsNullOrEmpty(endpoint))
+        {
+            return Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
+                ? uri
+                : throw new ConfigException($"DAPR_HTTP_ENDPOINT: '{endpoint}' is not an absolute URL");
+        }
+        var port = 3500;
+        if (environment.TryGetValue("DAPR_HTTP_PORT", out var raw) && !string.IsNullOrEmpty(raw)
+            && !(int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and < 65536))
+        {
+            throw new ConfigException($"DAPR_HTTP_PORT: '{raw}' is not a port number");
+        }
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using Chat.BuildingBlocks.PubSub;
+using Chat.BuildingBlocks.PubSub.Dapr;
+
+namespace Chat.BuildingBlocks.Dapr;
+
+/// <summary>
+/// Our own thin client for the Dapr sidecar's HTTP API v1.0 (no Dapr SDK). Every call carries dapr-api-token
+/// when DAPR_API_TOKEN is set. The other building blocks' calls are added here as their providers are implemented.
+/// </summary>
+public sealed class DaprSidecarClient : IDisposable
+{
+    public const string TokenHeader = "dapr-api-token";
+
+    private readonly HttpClient http;
+    private readonly DaprSidecarOptions options;
+
+    public DaprSidecarClient(DaprSidecarOptions options)
+    {
+        this.options = options;
+        http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = options.HttpEndpoint, Timeout = options.Timeout };
+        if (options.ApiToken is { } token)
+        {
+            http.DefaultRequestHeaders.Add(TokenHeader, token);
+        }
+    }
+
+    /// <summary>
+    /// POST /v1.0/publish/{pubsubname}/{topic} with our own CloudEvent; the time to live travels as
+    /// metadata.ttlInSeconds. The sidecar answers 204 once the broker has the message.
+    /// </summary>
+    public async Task PublishAsync(string pubSubName, ClusterEvent clusterEvent, CancellationToken cancellationToken)
+    {
+        var path = $"v1.0/publish/{Uri.EscapeDataString(pubSubName)}/{Uri.EscapeDataString(clusterEvent.Topic)}";
+        if (clusterEvent.TimeToLive is { } ttl)
+        {
+            path += "?metadata.ttlInSeconds=" + Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new ByteArrayContent(CloudEvents.Serialize(clusterEvent, options.AppId)),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(CloudEvents.ContentType);
+        if (clusterEvent.TraceParent is { } traceParent)
+        {
+            request.Headers.TryAddWithoutValidation("traceparent", traceParent);
+        }
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.NoContent && !response.IsSuccessStatusCode)
+        {
+            throw new DaprException(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+}
+
+/// <summary>The sidecar refused a call; <see cref="Body"/> holds its error ({errorCode, message}).</summary>
+public sealed class DaprException(HttpStatusCode statusCode, string body)
+    : Exception($"The Dapr sidecar answered {(int)statusCode}: {body}")
+{
+    public HttpStatusCode StatusCode { get; } = statusCode;
+    public string Body { get; } = body;
+}

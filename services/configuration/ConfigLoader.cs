@@ -49,13 +49,14 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// A hash of everything but ClusterSettings, which legitimately differ per node:
-    /// nodes with different hashes are flagged as a configuration mismatch.
+    /// A hash of everything but the settings that legitimately differ per node (ClusterSettings and the listen
+    /// address): nodes with different hashes are flagged as a configuration mismatch.
     /// </summary>
     public static string Hash(ChatConfig config)
     {
         var node = JsonSerializer.SerializeToNode(config)!.AsObject();
         node.Remove(nameof(ChatConfig.ClusterSettings));
+        node[nameof(ChatConfig.ServiceSettings)]!.AsObject().Remove(nameof(ServiceSettings.ListenAddress));
         var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString()));
         return Convert.ToHexStringLower(bytes)[..32];
     }

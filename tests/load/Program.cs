@@ -1,2 +1,20 @@
-Console.Error.WriteLine("usage: Chat.Load posts [--quick]");
-return 2;
+using Chat.Load;
+using Chat.Load.Scenarios;
+
+// A benchmark, not a test: it drives a running cluster and prints figures.
+var scenarios = new Dictionary<string, Func<LoadOptions, Task<int>>>
+{
+    ["posts"] = PostsScenario.RunAsync,
+};
+
+if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: Chat.Load <{string.Join("|", scenarios.Keys)}> {LoadOptions.Usage}");
+    return 2;
+}
+if (!LoadOptions.TryParse(args.AsSpan(1), out var options, out var error))
+{
+    Console.Error.WriteLine($"{error}\nusage: Chat.Load {args[0]} {LoadOptions.Usage}");
+    return 2;
+}
+return await run(options);

@@ -12,7 +12,8 @@ public sealed class PostStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Inserts the post and bumps its channel in one statement: a single round trip and a single commit,
-    /// which is what bounds posting throughput.
+    /// which is what bounds posting throughput. Concurrent posts may take the channel row lock out of clock
+    /// order, hence greatest(): last_post_at never moves backwards.
     /// </summary>
     public async Task<Post> CreateAsync(Post post)
     {
@@ -23,7 +24,7 @@ public sealed class PostStore(NpgsqlDataSource db)
                 VALUES (@Id, {DbNowMs}, {DbNowMs}, @UserId, @ChannelId, @RootId, @Message, @Type, @Props, @Hashtags)
                 RETURNING {Columns}),
             bumped AS (
-                UPDATE channels SET last_post_at = (SELECT create_at FROM inserted), total_msg_count = total_msg_count + 1
+                UPDATE channels SET last_post_at = greatest(last_post_at, (SELECT create_at FROM inserted)), total_msg_count = total_msg_count + 1
                 WHERE id = @ChannelId)
             SELECT * FROM inserted
             """, post);

@@ -1,0 +1,234 @@
+using System.Text;
+using Chat.Testing;
+
+namespace Chat.IntegrationTests;
+
+/// <summary>
+/// Every endpoint as every kind of caller: anonymous, an outsider (signed in, not in the team), a teammate
+/// (in the team, not in the private channel), a member (in the team and the private channel, not its admin)
+/// and a system admin who belongs to nothing. All cells run, and every wrong one is reported together.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class PermissionTests(ClusterFixture cluster)
+{
+    private enum Role { Anonymous, Outsider, Teammate, Member, Admin }
+
+    /// <summary>A request, with the set-up it needs done first (by the owner), so every cell starts from the same state.</summary>
+    private sealed record Request(HttpMethod Method, string Path, object? Body = null);
+
+    /// <summary>Expected statuses in <see cref="Role"/> order; <see cref="Cleanup"/> undoes what a successful cell changed.</summary>
+    private sealed record Case(string Name, Func<World, Role, Task<Request>> Prepare, int[] Expected, Func<World, Role, Task>? Cleanup = null)
+    {
+        public Case(string name, Func<World, Request> request, params int[] expected)
+            : this(name, (w, _) => Task.FromResult(request(w)), expected)
+        {
+        }
+    }
+
+    private sealed class World
+    {
+        public required ApiClient Owner { get; init; }
+        public required Dictionary<Role, ApiClient> Callers { get; init; }
+        public required ApiClient Candidate { get; init; }
+        public required string TeamId { get; init; }
+        public required string PrivateId { get; init; }
+        public required string PublicId { get; init; }
+        public required string LobbyId { get; init; }
+        public required string OwnerPostId { get; init; }
+        public ApiClient Member => Callers[Role.Member];
+        public string UserId(Role role) => Callers[role].UserId ?? Owner.UserId!;
+    }
+
+    private static readonly Case[] Cases =
+    [
+        new("GET /users/me", _ => new(HttpMethod.Get, "/api/v4/users/me"), 401, 200, 200, 200, 200),
+        new("GET /users/{id}", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}"), 401, 200, 200, 200, 200),
+        new("GET /users", _ => new(HttpMethod.Get, "/api/v4/users?per_page=5"), 401, 200, 200, 200, 200),
+        new("POST /users/ids", w => new(HttpMethod.Post, "/api/v4/users/ids", new[] { w.Owner.UserId }), 401, 200, 200, 200, 200),
+        new("GET /users/username/{name}", w => new(HttpMethod.Get, $"/api/v4/users/username/{w.Owner.Username}"), 401, 200, 200, 200, 200),
+        new("POST /users/logout", _ => new(HttpMethod.Post, "/api/v4/users/logout"), 401, 200, 200, 200, 200),
+        new("GET /users/me/teams", _ => new(HttpMethod.Get, "/api/v4/users/me/teams"), 401, 200, 200, 200, 200),
+        new("POST /teams", _ => new(HttpMethod.Post, "/api/v4/teams", new { Name = Unique.TeamName(), DisplayName = "New" }), 401, 201, 201, 201, 201),
+        new("GET /teams/{id} (invite only)", w => new(HttpMethod.Get, $"/api/v4/teams/{w.TeamId}"), 401, 403, 200, 200, 200),
+        new("GET /teams/{id}/members", w => new(HttpMethod.Get, $"/api/v4/teams/{w.TeamId}/members"), 401, 403, 200, 200, 200),
+        new("POST /teams/{id}/members (someone else)", async (w, _) =>
+        {
+            await w.Owner.DeleteAsync($"/api/v4/teams/{w.TeamId}/members/{w.Candidate.UserId}");
+            return new(HttpMethod.Post, $"/api/v4/teams/{w.TeamId}/members", new { TeamId = w.TeamId, w.Candidate.UserId });
+        }, [401, 403, 201, 201, 201]),
+        new("POST /teams/{id}/members (self, invite only)",
+            (w, role) => Task.FromResult(new Request(HttpMethod.Post, $"/api/v4/teams/{w.TeamId}/members", new { TeamId = w.TeamId, UserId = w.UserId(role) })),
+            [401, 403, 403, 403, 201],
+            (w, role) => role == Role.Admin ? w.Owner.DeleteAsync($"/api/v4/teams/{w.TeamId}/members/{w.UserId(role)}") : Task.CompletedTask),
+        new("DELETE /teams/{id}/members/{other}", async (w, _) =>
+        {
+            await w.Owner.AddToTeamAsync(w.TeamId, w.Candidate);
+            return new(HttpMethod.Delete, $"/api/v4/teams/{w.TeamId}/members/{w.Candidate.UserId}");
+        }, [401, 403, 403, 403, 200]),
+        new("GET /users/me/teams/{id}/channels", w => new(HttpMethod.Get, $"/api/v4/users/me/teams/{w.TeamId}/channels"), 401, 403, 200, 200, 200),
+        new("POST /channels (private)", w => new(HttpMethod.Post, "/api/v4/channels", new { w.TeamId, Name = Unique.ChannelName(), DisplayName = "New", Type = "P" }), 401, 403, 201, 201, 201),
+        new("POST /channels/direct (with self)", (w, role) => Task.FromResult(new Request(HttpMethod.Post, "/api/v4/channels/direct", new[] { w.UserId(role), w.Owner.UserId })), [401, 201, 201, 201, 201]),
+        new("POST /channels/direct (two others)", w => new(HttpMethod.Post, "/api/v4/channels/direct", new[] { w.Owner.UserId, w.Candidate.UserId }), 401, 403, 403, 403, 201),
+        new("GET /channels/{private}", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}"), 401, 403, 403, 200, 200),
+        new("GET /channels/{public}", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}"), 401, 403, 200, 200, 200),
+        new("GET /channels/{private}/members", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/members"), 401, 403, 403, 200, 200),
+        new("GET /channels/{public}/members", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}/members"), 401, 403, 200, 200, 200),
+        new("POST /channels/{private}/members (someone else)", async (w, _) =>
+        {
+            await w.Owner.AddToTeamAsync(w.TeamId, w.Candidate);
+            await w.Owner.DeleteAsync($"/api/v4/channels/{w.PrivateId}/members/{w.Candidate.UserId}");
+            return new(HttpMethod.Post, $"/api/v4/channels/{w.PrivateId}/members", new { w.Candidate.UserId });
+        }, [401, 403, 403, 201, 201]),
+        new("POST /channels/{private}/members (self)", (w, role) => Task.FromResult(new Request(HttpMethod.Post, $"/api/v4/channels/{w.PrivateId}/members", new { UserId = w.UserId(role) })), [401, 403, 403, 201, 400]),
+        new("POST /channels/{public}/members (self)",
+            (w, role) => Task.FromResult(new Request(HttpMethod.Post, $"/api/v4/channels/{w.LobbyId}/members", new { UserId = w.UserId(role) })),
+            [401, 403, 201, 201, 400],
+            (w, role) => w.Owner.DeleteAsync($"/api/v4/channels/{w.LobbyId}/members/{w.UserId(role)}")),
+        new("DELETE /channels/{private}/members/{other}", async (w, _) =>
+        {
+            await w.Owner.AddToTeamAsync(w.TeamId, w.Candidate);
+            await w.Owner.AddToChannelAsync(w.PrivateId, w.Candidate);
+            return new(HttpMethod.Delete, $"/api/v4/channels/{w.PrivateId}/members/{w.Candidate.UserId}");
+        }, [401, 403, 403, 403, 200]),
+        new("POST /posts (private)", w => new(HttpMethod.Post, "/api/v4/posts", new { ChannelId = w.PrivateId, Message = "hello" }), 401, 403, 403, 201, 201),
+        new("POST /posts (public, not joined)", w => new(HttpMethod.Post, "/api/v4/posts", new { ChannelId = w.LobbyId, Message = "hello" }), 401, 403, 403, 403, 201),
+        new("GET /posts/{id} (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}"), 401, 403, 403, 200, 200),
+        new("PUT /posts/{id}/patch (own)", async (w, _) =>
+        {
+            var post = await w.Member.CreatePostAsync(w.PrivateId, "mine");
+            return new(HttpMethod.Put, $"/api/v4/posts/{post.Id()}/patch", new { Message = "edited" });
+        }, [401, 403, 403, 200, 200]),
+        new("PUT /posts/{id}/patch (someone else's)", w => new(HttpMethod.Put, $"/api/v4/posts/{w.OwnerPostId}/patch", new { Message = "edited" }), 401, 403, 403, 403, 200),
+        new("DELETE /posts/{id} (own)", async (w, _) =>
+        {
+            var post = await w.Member.CreatePostAsync(w.PrivateId, "mine");
+            return new(HttpMethod.Delete, $"/api/v4/posts/{post.Id()}");
+        }, [401, 403, 403, 200, 200]),
+        new("DELETE /posts/{id} (someone else's)", async (w, _) =>
+        {
+            var post = await w.Owner.CreatePostAsync(w.PrivateId, "owner's");
+            return new(HttpMethod.Delete, $"/api/v4/posts/{post.Id()}");
+        }, [401, 403, 403, 403, 200]),
+        new("GET /channels/{private}/posts", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/posts"), 401, 403, 403, 200, 200),
+        new("GET /channels/{private}/posts?since", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/posts?since=1"), 401, 403, 403, 200, 200),
+        new("GET /channels/{public}/posts", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}/posts"), 401, 403, 200, 200, 200),
+        new("POST /teams/{id}/posts/search", w => new(HttpMethod.Post, $"/api/v4/teams/{w.TeamId}/posts/search", new { Terms = "secret" }), 401, 403, 200, 200, 200),
+        new("GET /system/ping", _ => new(HttpMethod.Get, "/api/v4/system/ping?get_server_status=true"), 200, 200, 200, 200, 200),
+    ];
+
+    [Fact]
+    public async Task Every_endpoint_answers_every_kind_of_caller_as_the_default_permission_scheme_says()
+    {
+        var world = await CreateWorldAsync();
+        var wrong = new StringBuilder();
+        var cell = 0;
+        foreach (var test in Cases)
+        {
+            foreach (var role in Enum.GetValues<Role>())
+            {
+                // Logging out ends the session, so that case gets a fresh one.
+                var caller = test.Name.StartsWith("POST /users/logout", StringComparison.Ordinal) && role != Role.Anonymous
+                    ? await FreshSessionAsync(world.Callers[role])
+                    : world.Callers[role];
+                // Alternate the nodes: the answer must not depend on which one serves it.
+                caller = caller.On((cell++ % 2 == 0 ? cluster.Api1 : cluster.Api2).BaseUrl);
+                var request = await test.Prepare(world, role);
+                var response = await caller.SendAsync(request.Method, request.Path, request.Body);
+                if (test.Cleanup is not null)
+                {
+                    await test.Cleanup(world, role);
+                }
+                var expected = test.Expected[(int)role];
+                if (response.Status != expected)
+                {
+                    wrong.AppendLine($"{test.Name} as {role}: {response.Status}, expected {expected}: {response.Body}");
+                }
+            }
+        }
+        Assert.True(wrong.Length == 0, $"Wrong answers:\n{wrong}");
+    }
+
+    [Fact]
+    public async Task Private_posts_stay_out_of_the_searches_and_lists_of_non_members()
+    {
+        var world = await CreateWorldAsync();
+        var word = "zx" + Unique.Suffix();
+        var hidden = (await world.Owner.CreatePostAsync(world.PrivateId, $"{word} in private")).Id();
+        var open = (await world.Owner.CreatePostAsync(world.PublicId, $"{word} in public")).Id();
+        foreach (var role in new[] { Role.Teammate, Role.Outsider })
+        {
+            var search = await world.Callers[role].PostAsync($"/api/v4/teams/{world.TeamId}/posts/search", new { Terms = word });
+            if (role == Role.Outsider)
+            {
+                search.Expect(403);
+                continue;
+            }
+            // A teammate who has not joined the public channel finds neither post: search covers the caller's channels.
+            Assert.Empty(search.Expect(200).Json.Order());
+        }
+        Assert.Equal([open, hidden], (await world.Member.PostAsync($"/api/v4/teams/{world.TeamId}/posts/search", new { Terms = word })).Expect(200).Json.Order());
+        var teammateChannels = (await world.Callers[Role.Teammate].GetAsync($"/api/v4/users/me/teams/{world.TeamId}/channels")).Expect(200).Json.Ids();
+        Assert.DoesNotContain(world.PrivateId, teammateChannels);
+    }
+
+    [Fact]
+    public async Task Admin_only_operations_answer_403_to_everyone_else()
+    {
+        // The restricted node has open sign-up disabled: only a system admin may create users there.
+        var node = cluster.Restricted;
+        var user = (await cluster.NewUserAsync()).On(node.BaseUrl);
+        var body = () => new { Username = Unique.Username(), Email = $"{Unique.Username()}@example.com", Password = ApiClient.DefaultPassword };
+        Assert.Equal("api.user.create_user.no_open_server", (string?)(await cluster.Anonymous(node).PostAsync("/api/v4/users", body())).Expect(403).Json["id"]);
+        (await user.PostAsync("/api/v4/users", body())).Expect(403);
+        var created = (await cluster.Admin.On(node.BaseUrl).PostAsync("/api/v4/users", body())).Expect(201).Json;
+        Assert.Equal("system_user", (string?)created["roles"]);
+
+        // Server status details are for admins only; others get the plain ping.
+        var plain = (await user.GetAsync("/api/v4/system/ping?get_server_status=true")).Expect(200).Json;
+        Assert.Equal("OK", (string?)plain["status"]);
+        Assert.Null(plain["database_status"]);
+        var full = (await cluster.Admin.GetAsync("/api/v4/system/ping?get_server_status=true")).Expect(200).Json;
+        Assert.Equal("OK", (string?)full["database_status"]);
+        Assert.Equal("OK", (string?)full["filestore_status"]);
+        Assert.Null((await cluster.Admin.GetAsync("/api/v4/system/ping")).Expect(200).Json["database_status"]);
+    }
+
+    private async Task<World> CreateWorldAsync()
+    {
+        var users = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => cluster.NewUserAsync(i % 2 == 0 ? cluster.Api1 : cluster.Api2, "perm")));
+        var (owner, outsider, teammate, member, candidate) = (users[0], users[1], users[2], users[3], users[4]);
+        var teamId = await owner.CreateTeamAsync("I");
+        await owner.AddToTeamAsync(teamId, teammate, member);
+        var privateId = await owner.CreateChannelAsync(teamId, "P");
+        var publicId = await owner.CreateChannelAsync(teamId, "O");
+        var lobbyId = await owner.CreateChannelAsync(teamId, "O");
+        await owner.AddToChannelAsync(privateId, member);
+        await owner.AddToChannelAsync(publicId, member);
+        var post = await owner.CreatePostAsync(privateId, "secret plans");
+        return new World
+        {
+            Owner = owner,
+            Candidate = candidate,
+            Callers = new()
+            {
+                [Role.Anonymous] = cluster.Anonymous(cluster.Api1),
+                [Role.Outsider] = outsider,
+                [Role.Teammate] = teammate,
+                [Role.Member] = member,
+                [Role.Admin] = cluster.Admin,
+            },
+            TeamId = teamId,
+            PrivateId = privateId,
+            PublicId = publicId,
+            LobbyId = lobbyId,
+            OwnerPostId = post.Id(),
+        };
+    }
+
+    private async Task<ApiClient> FreshSessionAsync(ApiClient user)
+    {
+        var fresh = cluster.Anonymous(cluster.Api1);
+        await fresh.LoginAsync(user.Username!);
+        return fresh;
+    }
+}

@@ -45,7 +45,8 @@ public sealed class EmbeddedPubSubOptions
     /// <summary>
     /// Set to make this process a durable consumer: its position is stored under this name, so after a restart it
     /// resumes where it stopped instead of at the head. Unset (the default), a process receives events published
-    /// from its start on. Two live processes must never share a name.
+    /// from its start on. Two live processes must never share a name. Subscribe before the bus starts: on resuming,
+    /// it delivers the missed events of the topics subscribed at that moment.
     /// </summary>
     public string? ConsumerName { get; set; }
     /// <summary>Events older than this are pruned.</summary>
@@ -54,7 +55,7 @@ public sealed class EmbeddedPubSubOptions
     /// <summary>Readers also poll this often, in case a wake-up was lost (e.g. the publisher died right after its commit).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Least time between two wake-up notifications from this process; commits in between share one.</summary>
-    public TimeSpan NotifyMinInterval { get; set; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan NotifyMinInterval { get; set; } = TimeSpan.FromMilliseconds(5);
     /// <summary>Events read per query.</summary>
     public int BatchSize { get; set; } = 500;
     /// <summary>Calls of a failing handler per event before the event is given up for that handler.</summary>

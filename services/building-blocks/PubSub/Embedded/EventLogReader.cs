@@ -138,8 +138,18 @@ internal sealed partial class EventLogReader(
 
     private async Task<(int Delivered, bool Full, bool Held)> ReadBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var from = cursor!.Value;
         var wanted = topics();
+        if (wanted is { Count: 0 })
+        {
+            // Nothing subscribed: no need to read events, only to keep up. A durable consumer stays put, to hand
+            // its missed events to the subscriptions it resumes with.
+            if (consumerName is null)
+            {
+                cursor = EventCursor.Max(cursor!.Value, await HeadAsync(connection, cancellationToken));
+            }
+            return (0, false, false);
+        }
+        var from = cursor!.Value;
         var events = new List<(EventCursor At, ClusterEvent Event)>();
         long horizon;
         bool held;
@@ -203,6 +213,15 @@ internal sealed partial class EventLogReader(
                 return stored;
             }
         }
+        cursor = await HeadAsync(connection, cancellationToken);
+        // A durable consumer exists from its first start: stored now, a restart resumes here even if nothing came.
+        await SaveCursorAsync(connection, delivered: true, cancellationToken);
+        return cursor.Value;
+    }
+
+    /// <summary>Just before every event that is not yet readable.</summary>
+    private static async Task<EventCursor> HeadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
         await using var head = new NpgsqlCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", connection);
         return EventCursor.Before((long)(await head.ExecuteScalarAsync(cancellationToken))!);
     }
@@ -211,7 +230,7 @@ internal sealed partial class EventLogReader(
     private async Task SaveCursorAsync(NpgsqlConnection connection, bool delivered, CancellationToken cancellationToken)
     {
         var current = cursor!.Value;
-        if (consumerName is null || current == savedCursor || (!delivered && DateTime.UtcNow - savedAt < CursorRefresh))
+        if (consumerName is null || !(delivered ? current != savedCursor : DateTime.UtcNow - savedAt >= CursorRefresh))
         {
             return;
         }

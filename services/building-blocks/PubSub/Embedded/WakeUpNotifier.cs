@@ -86,6 +86,7 @@ internal sealed partial class WakeUpNotifier(NpgsqlDataSource dataSource, TimeSp
     {
         while (await WaitAsync(watch.Reader, cancellationToken))
         {
+            watch.Reader.TryRead(out _);
             while (Oldest() is { } oldest)
             {
                 try

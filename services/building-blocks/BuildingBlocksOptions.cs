@@ -17,6 +17,14 @@ public sealed class BuildingBlocksOptions
     public BuildingBlockProvider Provider { get; set; } = BuildingBlockProvider.Embedded;
     /// <summary>The Dapr pub/sub component name.</summary>
     public string PubSubName { get; set; } = "pubsub";
+    /// <summary>
+    /// Set to make this process a durable consumer that, after a restart, also receives the events published while
+    /// it was down. Embedded: its position in the log is stored under this name (two live processes must never share
+    /// one; subscribe before the bus starts, as the missed events go to the subscriptions it resumes with). Dapr: the
+    /// component's per-instance consumer group keeps the position; this only stops the provider from discarding
+    /// events older than the process. Unset (the default), a process receives the events published from its start on.
+    /// </summary>
+    public string? ConsumerName { get; set; }
     public EmbeddedPubSubOptions Embedded { get; } = new();
     public DaprSidecarOptions Dapr { get; } = new();
 
@@ -42,13 +50,6 @@ public sealed class BuildingBlocksOptions
 
 public sealed class EmbeddedPubSubOptions
 {
-    /// <summary>
-    /// Set to make this process a durable consumer: its position is stored under this name, so after a restart it
-    /// resumes where it stopped instead of at the head. Unset (the default), a process receives events published
-    /// from its start on. Two live processes must never share a name. Subscribe before the bus starts: on resuming,
-    /// it delivers the missed events of the topics subscribed at that moment.
-    /// </summary>
-    public string? ConsumerName { get; set; }
     /// <summary>Events older than this are pruned.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromMinutes(5);

@@ -74,7 +74,8 @@ public sealed class DaprSubscriptionTests(PostgresFixture postgres, ITestOutputH
     [Fact]
     public async Task A_delivered_CloudEvent_is_unwrapped_and_handled_once_and_answered_SUCCESS()
     {
-        using var response = await node.DeliverAsync("cluster-events", CloudEvent("e-1", data: """{"post_id":"p1","n":3}"""));
+        var time = Now;
+        using var response = await node.DeliverAsync("cluster-events", CloudEvent("e-1", data: """{"post_id":"p1","n":3}""", time: time));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"status":"SUCCESS"}""", await response.Content.ReadAsStringAsync());
         var e = Assert.Single(handled);
@@ -84,7 +85,7 @@ public sealed class DaprSubscriptionTests(PostgresFixture postgres, ITestOutputH
         Assert.Equal("p1", e.Data.GetProperty("post_id").GetString());
         Assert.Equal(3, e.Data.GetProperty("n").GetInt32());
         Assert.Equal(TraceParent, e.TraceParent);
-        Assert.Equal(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero), e.Time);
+        Assert.Equal(DateTimeOffset.Parse(time, System.Globalization.CultureInfo.InvariantCulture), e.Time);
     }
 
     [Fact]
@@ -94,13 +95,23 @@ public sealed class DaprSubscriptionTests(PostgresFixture postgres, ITestOutputH
             {"topic":"cluster-events","pubsubname":"pubsub","traceid":"{{TraceParent}}","tracestate":"",
              "data":{"orderId":1},"id":"5929aaac-a5e2-4ca1-859c-edfe73f11565","specversion":"1.0",
              "datacontenttype":"application/json; charset=utf-8","source":"checkout","type":"com.dapr.event.sent",
-             "time":"2020-09-23T06:23:21Z"}
+             "time":"{{Now}}"}
             """;
         using var response = await node.DeliverAsync("cluster-events", daprShaped, traceParent: TraceParent);
         Assert.Equal("""{"status":"SUCCESS"}""", await response.Content.ReadAsStringAsync());
         var e = Assert.Single(handled);
         Assert.Equal(1, e.Data.GetProperty("orderId").GetInt32());
         Assert.Equal(TraceParent, e.TraceParent);
+    }
+
+    [Fact]
+    public async Task An_event_published_before_this_process_started_is_acknowledged_unhandled()
+    {
+        // A new per-instance consumer group starts at the beginning of the stream: old events must not replay.
+        var old = DateTimeOffset.UtcNow.AddMinutes(-10).ToString("O");
+        using var response = await node.DeliverAsync("cluster-events", CloudEvent("old", time: old));
+        Assert.Equal("""{"status":"SUCCESS"}""", await response.Content.ReadAsStringAsync());
+        Assert.Empty(handled);
     }
 
     [Fact]
@@ -177,8 +188,10 @@ public sealed class DaprSubscriptionTests(PostgresFixture postgres, ITestOutputH
         Assert.Equal("""{"status":"DROP"}""", await response.Content.ReadAsStringAsync());
     }
 
-    private static string CloudEvent(string id, string data = """{"post_id":"p1"}""") => $$"""
+    private static string Now => DateTimeOffset.UtcNow.ToString("O");
+
+    private static string CloudEvent(string id, string data = """{"post_id":"p1"}""", string? time = null) => $$"""
         {"specversion":"1.0","id":"{{id}}","source":"chat-api","type":"posted","datacontenttype":"application/json",
-         "time":"2025-01-02T03:04:05Z","traceparent":"{{TraceParent}}","data":{{data}}}
+         "time":"{{time ?? Now}}","traceparent":"{{TraceParent}}","data":{{data}}}
         """;
 }

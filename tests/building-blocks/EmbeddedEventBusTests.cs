@@ -1,5 +1,8 @@
 using Chat.BuildingBlocks.PubSub;
 using Chat.BuildingBlocks.PubSub.Embedded;
+using Chat.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -44,6 +47,27 @@ public sealed class EmbeddedEventBusTests(PostgresFixture postgres, ITestOutputH
         Assert.Equal("test", first.Type);
         Assert.Equal(0, first.Field<int>("seq"));
         Assert.NotNull(first.Time);
+    }
+
+    [Fact]
+    public async Task AddBuildingBlocks_wires_the_embedded_provider_as_a_hosted_service_by_default()
+    {
+        var db = await postgres.NewDatabaseAsync();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(NpgsqlDataSource.Create(db));
+        builder.Services.AddBuildingBlocks(new ChatConfig());
+        using var host = builder.Build();
+        var bus = host.Services.GetRequiredService<IEventBus>();
+        Assert.IsType<EmbeddedEventBus>(bus);
+        var received = new EventCollector();
+        using var sub = bus.Subscribe(Topic, received.Handler);
+        await host.StartAsync();
+        var e = Events.New(Topic, new { n = 1 });
+        await bus.PublishAsync(e);
+        await received.WaitForAsync(1);
+        Assert.Equal([e.Id], received.Ids);
+        await host.StopAsync();
+        await host.Services.GetRequiredService<NpgsqlDataSource>().DisposeAsync();
     }
 
     [Fact]
@@ -208,7 +232,7 @@ public sealed class EmbeddedEventBusTests(PostgresFixture postgres, ITestOutputH
     {
         var db = await postgres.NewDatabaseAsync();
         await using var publisher = await EmbeddedNode.StartAsync(db, "node-p", output);
-        void Durable(BuildingBlocksOptions o) => o.Embedded.ConsumerName = "realtime-1";
+        void Durable(BuildingBlocksOptions o) => o.ConsumerName = "realtime-1";
 
         var before = new EventCollector();
         var first = await EmbeddedNode.StartAsync(db, "node-r1", output, Durable);
@@ -321,7 +345,7 @@ public sealed class EmbeddedEventBusTests(PostgresFixture postgres, ITestOutputH
     {
         var db = await postgres.NewDatabaseAsync();
         await using var publisher = await EmbeddedNode.StartAsync(db, "node-p", output);
-        void Durable(BuildingBlocksOptions o) => o.Embedded.ConsumerName = "late";
+        void Durable(BuildingBlocksOptions o) => o.ConsumerName = "late";
         await (await EmbeddedNode.StartAsync(db, "node-l", output, Durable)).DisposeAsync();
 
         var typing = Events.New(Topic, new { kind = "typing" }) with { TimeToLive = TimeSpan.FromMilliseconds(200) };

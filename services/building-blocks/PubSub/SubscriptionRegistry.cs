@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
-using Chat.ServiceDefaults;
 
 namespace Chat.BuildingBlocks.PubSub;
 
@@ -34,25 +32,6 @@ internal sealed class SubscriptionRegistry
             var remaining = HandlersFor(topic).Remove(handler);
             handlers = remaining.IsEmpty ? handlers.Remove(topic) : handlers.SetItem(topic, remaining);
         }
-    }
-
-    /// <summary>A consumer span that continues the publisher's trace.</summary>
-    public static Activity? StartConsumeActivity(ClusterEvent clusterEvent)
-    {
-        ActivityContext.TryParse(clusterEvent.TraceParent, null, out var parent);
-        var activity = Telemetry.Source.StartActivity($"consume {clusterEvent.Topic}", ActivityKind.Consumer, parent);
-        activity?.SetTag("messaging.destination.name", clusterEvent.Topic);
-        activity?.SetTag("messaging.message.id", clusterEvent.Id);
-        activity?.SetTag("cloudevents.event_type", clusterEvent.Type);
-        return activity;
-    }
-
-    public static Activity? StartPublishActivity(string system, int count, string? topic)
-    {
-        var activity = Telemetry.Source.StartActivity(topic is null ? "publish" : $"publish {topic}", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", system);
-        activity?.SetTag("messaging.batch.message_count", count);
-        return activity;
     }
 
     private sealed class Subscription(SubscriptionRegistry registry, string topic, ClusterEventHandler handler) : IDisposable

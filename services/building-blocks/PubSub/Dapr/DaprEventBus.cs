@@ -20,6 +20,7 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
     public const string RelayConsumer = "dapr-outbox-relay";
 
     private const long RelayLockKey = 0x43_68_61_74_52_6C_79;
+    private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromSeconds(5);
 
     private readonly NpgsqlDataSource dataSource;
     private readonly BuildingBlocksMigrator migrator;
@@ -29,6 +30,7 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
     private readonly EventLog log;
     private readonly EventLogPruner pruner;
     private readonly CancellationTokenSource stopping = new();
+    private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
     private Task running = Task.CompletedTask;
 
     public DaprEventBus(NpgsqlDataSource dataSource, BuildingBlocksMigrator migrator, BuildingBlocksOptions options, DaprSidecarClient sidecar, ILogger<DaprEventBus> logger)
@@ -51,6 +53,15 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
 
     internal string PubSubName => options.PubSubName;
 
+    /// <summary>
+    /// A new per-instance consumer group starts at the beginning of the stream (Dapr creates it from id 0), so a new
+    /// instance is handed everything the stream still holds. Unless this process is a durable consumer, events
+    /// published before it started (less an allowance for clock skew between nodes) are acknowledged unhandled,
+    /// which gives the embedded provider's semantics: events from the start on.
+    /// </summary>
+    internal bool PredatesThisProcess(ClusterEvent clusterEvent) =>
+        options.ConsumerName is null && clusterEvent.Time < startedAt - ClockSkewAllowance;
+
     /// <summary>True while this process is the cluster's outbox relay.</summary>
     public bool IsRelay { get; private set; }
 
@@ -58,14 +69,14 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
     {
         foreach (var clusterEvent in events)
         {
-            using var activity = SubscriptionRegistry.StartPublishActivity("dapr", 1, clusterEvent.Topic);
+            using var activity = PubSubTelemetry.StartPublish("dapr", 1, clusterEvent.Topic);
             await sidecar.PublishAsync(options.PubSubName, clusterEvent, cancellationToken);
         }
     }
 
     public async Task PublishAsync(NpgsqlTransaction transaction, IReadOnlyList<ClusterEvent> events, CancellationToken cancellationToken = default)
     {
-        using var activity = SubscriptionRegistry.StartPublishActivity("dapr", events.Count, null);
+        using var activity = PubSubTelemetry.StartPublish("dapr", events.Count, null);
         await log.AppendAsync(transaction, events, cancellationToken);
     }
 
@@ -147,6 +158,7 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
     /// <summary>Publishes one outbox event, retrying until the sidecar takes it: the outbox never drops an event.</summary>
     private async Task ForwardAsync(ClusterEvent clusterEvent, CancellationToken cancellationToken)
     {
+        using var activity = PubSubTelemetry.StartPublish("dapr", 1, clusterEvent.Topic, clusterEvent.TraceParent);
         for (var attempt = 1; ; attempt++)
         {
             try

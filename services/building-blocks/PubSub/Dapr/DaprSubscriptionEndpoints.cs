@@ -14,7 +14,8 @@ namespace Chat.BuildingBlocks.PubSub.Dapr;
 /// <summary>
 /// The app side of Dapr pub/sub: <c>GET /dapr/subscribe</c> (programmatic subscription) and one delivery route per
 /// topic, <c>POST /dapr/events/{topic}</c>. Replies follow the documented contract: 200 with
-/// <c>{"status":"SUCCESS"}</c> when handled (or already handled: a duplicate id), <c>RETRY</c> when a handler
+/// <c>{"status":"SUCCESS"}</c> when handled (or already handled: a duplicate id; or older than this process, see
+/// <see cref="DaprEventBus.PredatesThisProcess"/>), <c>RETRY</c> when a handler
 /// failed, <c>DROP</c> when the request can never succeed (not a CloudEvent, no handler for the topic). When
 /// APP_API_TOKEN is set, calls without the matching dapr-api-token header get 401 (and the sidecar retries them).
 /// </summary>
@@ -62,7 +63,12 @@ public static partial class DaprSubscriptionEndpoints
             LogDropped(logger, topic, envelope.ValueKind == JsonValueKind.Object && envelope.TryGetProperty("id", out var id) ? id.ToString() : "?", problem);
             return Reply(Drop);
         }
-        using var activity = SubscriptionRegistry.StartConsumeActivity(clusterEvent);
+        if (bus.PredatesThisProcess(clusterEvent))
+        {
+            LogPredates(logger, clusterEvent.Id, topic);
+            return Reply(Success);
+        }
+        using var activity = PubSubTelemetry.StartConsume(clusterEvent);
         try
         {
             await bus.Deduplicator.RunOnceAsync(clusterEvent.Id, async () =>
@@ -115,6 +121,9 @@ public static partial class DaprSubscriptionEndpoints
 
     [LoggerMessage(LogLevel.Warning, "Dropped a delivery on {Topic} (event {Id}): {Problem}")]
     private static partial void LogDropped(ILogger logger, string topic, string id, string problem);
+
+    [LoggerMessage(LogLevel.Debug, "Acknowledged event {Id} on {Topic} unhandled: it was published before this process started")]
+    private static partial void LogPredates(ILogger logger, string id, string topic);
 
     [LoggerMessage(LogLevel.Warning, "Handling event {Id} on {Topic} failed; asking the sidecar to retry")]
     private static partial void LogRetry(ILogger logger, Exception e, string id, string topic);

@@ -27,19 +27,19 @@ public sealed partial class EmbeddedEventBus : IEventBus, IHostedService, IAsync
         this.options = options.Embedded;
         this.logger = logger;
         log = new EventLog(dataSource, this.options, logger);
-        reader = new EventLogReader(dataSource, this.options, this.options.ConsumerName, () => subscriptions.Topics, DeliverAsync, logger);
+        reader = new EventLogReader(dataSource, this.options, options.ConsumerName, () => subscriptions.Topics, DeliverAsync, logger);
         pruner = new EventLogPruner(dataSource, this.options, logger);
     }
 
     public async Task PublishAsync(IReadOnlyList<ClusterEvent> events, CancellationToken cancellationToken = default)
     {
-        using var activity = SubscriptionRegistry.StartPublishActivity("postgresql", events.Count, SingleTopic(events));
+        using var activity = PubSubTelemetry.StartPublish("postgresql", events.Count, SingleTopic(events));
         await log.AppendAsync(events, cancellationToken);
     }
 
     public async Task PublishAsync(NpgsqlTransaction transaction, IReadOnlyList<ClusterEvent> events, CancellationToken cancellationToken = default)
     {
-        using var activity = SubscriptionRegistry.StartPublishActivity("postgresql", events.Count, SingleTopic(events));
+        using var activity = PubSubTelemetry.StartPublish("postgresql", events.Count, SingleTopic(events));
         await log.AppendAsync(transaction, events, cancellationToken);
     }
 
@@ -81,7 +81,7 @@ public sealed partial class EmbeddedEventBus : IEventBus, IHostedService, IAsync
         {
             return;
         }
-        using var activity = SubscriptionRegistry.StartConsumeActivity(clusterEvent);
+        using var activity = PubSubTelemetry.StartConsume(clusterEvent);
         foreach (var handler in handlers)
         {
             for (var attempt = 1; ; attempt++)

@@ -34,7 +34,8 @@ internal sealed partial class EventLogReader(
         WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
         SELECT h.xmin::text::bigint,
                EXISTS (SELECT 1 FROM cluster_events p WHERE p.txid >= h.xmin),
-               e.txid::text::bigint, e.position, e.id, e.topic, e.type, e.data::text, e.traceparent, e.created_at
+               e.txid::text::bigint, e.position, e.id, e.topic, e.type, e.data::text, e.traceparent, e.created_at,
+               ceil(extract(epoch FROM e.expires_at - now()) * 1000)::bigint
         FROM h LEFT JOIN LATERAL (
             SELECT c.* FROM cluster_events c
             WHERE (c.txid, c.position) > ($1::text::xid8, $2)
@@ -175,6 +176,8 @@ internal sealed partial class EventLogReader(
                 {
                     TraceParent = reader.IsDBNull(8) ? null : reader.GetString(8),
                     Time = reader.GetFieldValue<DateTimeOffset>(9),
+                    // What is left of it, for a consumer that passes the event on (the Dapr outbox relay).
+                    TimeToLive = reader.IsDBNull(10) ? null : TimeSpan.FromMilliseconds(Math.Max(1, reader.GetInt64(10))),
                 };
                 events.Add((at, e));
             }

@@ -25,8 +25,18 @@ public static class ConfigValidator
     }
 
     /// <summary>Services that need the database call this on top of <see cref="Validate"/>.</summary>
-    public static void RequireDatabase(ChatConfig config) =>
+    public static void RequireDatabase(ChatConfig config)
+    {
         Require(!string.IsNullOrWhiteSpace(config.SqlSettings.DataSource), "SqlSettings.DataSource", "must be set (config.json or MM_SQLSETTINGS_DATASOURCE)");
+        try
+        {
+            _ = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = config.SqlSettings.DataSource };
+        }
+        catch (ArgumentException)
+        {
+            throw new ConfigException("SqlSettings.DataSource: is not a connection string (Host=...;Port=...;Username=...;Database=...)");
+        }
+    }
 
     private static void Require(bool condition, string setting, string problem)
     {

@@ -7,7 +7,7 @@ namespace Chat.ServiceDefaults;
 
 /// <summary>
 /// Turns every failure into an AppError: thrown AppErrors, malformed requests the framework rejects,
-/// and anything unexpected (a 500 without internals; the details go to the log).
+/// values the database refuses, and anything unexpected (a 500 without internals; the details go to the log).
 /// </summary>
 public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
 {
@@ -30,6 +30,11 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
                 _ => ("api.context.invalid_request.app_error", "The request is malformed."),
             };
             await WriteAsync(context, e.StatusCode, id, message, e.InnerException?.Message ?? e.Message);
+        }
+        catch (System.Data.Common.DbException e) when (e.SqlState?.StartsWith("22", StringComparison.Ordinal) == true)
+        {
+            // SQLSTATE class 22 (data exception): a value from the request the database cannot hold, such as a NUL character.
+            await WriteAsync(context, StatusCodes.Status400BadRequest, "api.context.invalid_param.app_error", "The request contains a value that cannot be stored.", "");
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -21,13 +21,20 @@ public static class ServiceDefaultsExtensions
         DictionaryKeyPolicy = null,
     };
 
-    /// <summary>Loads and validates the configuration; an invalid one stops the process with a message naming the setting.</summary>
-    public static ChatConfig AddServiceDefaults(this WebApplicationBuilder builder, string service)
+    /// <summary>
+    /// Loads and validates the configuration (with <paramref name="requiresDatabase"/>, also that a database is set);
+    /// an invalid one stops the process with a message naming the setting.
+    /// </summary>
+    public static ChatConfig AddServiceDefaults(this WebApplicationBuilder builder, string service, bool requiresDatabase = true)
     {
         ChatConfig config;
         try
         {
             config = ConfigLoader.LoadFromProcess();
+            if (requiresDatabase)
+            {
+                ConfigValidator.RequireDatabase(config);
+            }
             builder.Services.AddSingleton(config);
         }
         catch (ConfigException e)

@@ -40,6 +40,25 @@ public sealed class EmbeddedThroughputTests(PostgresFixture postgres, ITestOutpu
             return rate;
         }
 
+        // The machine's own commit rate, for scale: one single-row INSERT per transaction, no events.
+        await using (var create = publisher.DataSource.CreateCommand("CREATE TABLE baseline (id bigint GENERATED ALWAYS AS IDENTITY, data jsonb)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        foreach (var concurrency in new[] { 1, 8 })
+        {
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+            {
+                for (var i = 0; i < 1_000 / concurrency; i++)
+                {
+                    await using var insert = publisher.DataSource.CreateCommand("INSERT INTO baseline (data) VALUES ('{}')");
+                    await insert.ExecuteNonQueryAsync();
+                }
+            })));
+            output.WriteLine($"{$"baseline: plain INSERT commits, {concurrency} connection(s)",-44} {1_000 / clock.Elapsed.TotalSeconds,37:F0} commits/s");
+        }
+
         // Warm-up: pools, JIT, prepared plans.
         expected += 200;
         await Measure("warm-up", 200, 4, i => publisher.Bus.PublishAsync(Events.New(Topic, new { i })));

@@ -30,16 +30,17 @@ internal sealed partial class EventLogReader(
     Func<ClusterEvent, CancellationToken, Task> deliver,
     ILogger logger)
 {
+    // xmin is read from the statement's own snapshot (pg_current_snapshot() is the active snapshot, the same for
+    // every call in one statement), so "every transaction below xmin has ended" holds for the rows this statement sees.
     private const string ReadSql = """
-        WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
-        SELECT h.xmin::text::bigint,
-               EXISTS (SELECT 1 FROM cluster_events p WHERE p.txid >= h.xmin),
+        SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+               EXISTS (SELECT 1 FROM cluster_events p WHERE p.txid >= pg_snapshot_xmin(pg_current_snapshot())),
                e.txid::text::bigint, e.position, e.id, e.topic, e.type, e.data::text, e.traceparent, e.created_at,
                ceil(extract(epoch FROM e.expires_at - now()) * 1000)::bigint
-        FROM h LEFT JOIN LATERAL (
+        FROM (VALUES (1)) AS one (n) LEFT JOIN LATERAL (
             SELECT c.* FROM cluster_events c
             WHERE (c.txid, c.position) > ($1::text::xid8, $2)
-              AND c.txid < h.xmin
+              AND c.txid < pg_snapshot_xmin(pg_current_snapshot())
               AND ($3::text[] IS NULL OR c.topic = ANY($3))
               AND (c.expires_at IS NULL OR c.expires_at > now())
             ORDER BY c.txid, c.position
@@ -49,19 +50,20 @@ internal sealed partial class EventLogReader(
 
     private static readonly TimeSpan HeldWarning = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CursorRefresh = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
 
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EventCursor? cursor;
     private EventCursor savedCursor;
     private DateTime savedAt;
     private volatile bool woken;
+    private TimeSpan retry = FirstRetry;
 
     /// <summary>Completes once the reader listens and has its starting position: events published after that reach it.</summary>
     public Task Ready => ready.Task;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var retry = TimeSpan.FromMilliseconds(100);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -101,6 +103,7 @@ internal sealed partial class EventLogReader(
         // Listening before reading: a commit after this read is announced to us.
         cursor ??= await StartingCursorAsync(connection, cancellationToken);
         ready.TrySetResult();
+        retry = FirstRetry;
 
         var heldDelay = TimeSpan.Zero;
         DateTime? heldSince = null;

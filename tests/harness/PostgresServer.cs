@@ -108,6 +108,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         private readonly string _binDirectory;
         private readonly string _directory;
         private readonly bool _asServiceAccount;
+        private Watchdog? _watchdog;
 
         private PrivateCluster(string binDirectory, string directory, bool asServiceAccount)
         {
@@ -134,6 +135,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
                     await Command.RunAsync("chown", ["-R", $"{ServiceAccount}:{ServiceAccount}", directory], ToolTimeout);
                 }
                 await cluster.RunToolAsync("initdb", ["-D", cluster.DataDirectory, "-U", SuperUser, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"]);
+                cluster._watchdog = Watchdog.Start(cluster.CleanupCommand());
                 await cluster.StartServerAsync();
                 return cluster;
             }
@@ -201,6 +203,13 @@ public sealed partial class PostgresServer : IAsyncDisposable
                 ?? throw new InvalidOperationException($"PostgreSQL server binaries not found (pg_config --bindir, /usr/lib/postgresql/*/bin); install PostgreSQL or set {ExternalServerVariable}.");
         }
 
+        /// <summary>What <see cref="DisposeAsync"/> does, as a shell command for the watchdog.</summary>
+        private string CleanupCommand()
+        {
+            var stop = string.Join(' ', new[] { Path.Combine(_binDirectory, "pg_ctl"), "-D", DataDirectory, "-m", "immediate", "-w", "stop" }.Select(Watchdog.Quote));
+            return $"{(_asServiceAccount ? $"runuser -u {ServiceAccount} -- " : "")}{stop}; rm -rf {Watchdog.Quote(_directory)}";
+        }
+
         public async ValueTask DisposeAsync()
         {
             if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
@@ -215,6 +224,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
             {
                 // A file still held open by a dying server; the temporary directory is cleaned eventually anyway.
             }
+            _watchdog?.Dispose();
         }
     }
 }

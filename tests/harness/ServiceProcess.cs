@@ -17,6 +17,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly Dictionary<string, string> _environment;
     private readonly StringBuilder _output = new();
     private Process? _process;
+    private Watchdog? _watchdog;
 
     /// <param name="service">The folder under services/, e.g. "api".</param>
     /// <param name="name">The node name, reported as its hostname (ClusterSettings.OverrideHostname), e.g. "api-1".</param>
@@ -87,6 +88,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
+        _watchdog?.Dispose();
+        _watchdog = Watchdog.Start($"kill -9 {process.Id}");
     }
 
     /// <summary>Launches the process and waits until GET /readyz answers 200.</summary>
@@ -171,6 +174,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             Kill();
             await process.WaitForExitAsync();
         }
+        ReleaseWatchdog();
         return process.ExitCode;
     }
 
@@ -181,6 +185,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             process.Kill(entireProcessTree: true);
         }
+        ReleaseWatchdog();
     }
 
     public async ValueTask DisposeAsync()
@@ -192,6 +197,14 @@ public sealed class ServiceProcess : IAsyncDisposable
             process.Dispose();
             _process = null;
         }
+        ReleaseWatchdog();
+    }
+
+    /// <summary>Once the process is gone its id may be reused, so the watchdog must not kill it later.</summary>
+    private void ReleaseWatchdog()
+    {
+        _watchdog?.Dispose();
+        _watchdog = null;
     }
 
     public override string ToString() => $"{Name} ({BaseUrl})";

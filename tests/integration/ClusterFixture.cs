@@ -17,7 +17,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int RestrictedPayloadLimit = 4096;
 
-    private readonly string _fileStore = Directory.CreateTempSubdirectory("chat-files-").FullName;
+    // The file store only ever holds the short-lived probe files of the admin ping, so one shared directory will do.
+    private readonly string _fileStore = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "chat-test-files")).FullName;
 
     public PostgresServer Postgres { get; private set; } = null!;
 
@@ -82,6 +83,5 @@ public sealed class ClusterFixture : IAsyncLifetime
             await Postgres.DisposeAsync();
         }
         Http.Dispose();
-        Directory.Delete(_fileStore, recursive: true);
     }
 }

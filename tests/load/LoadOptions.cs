@@ -46,8 +46,8 @@ public sealed record LoadOptions(Uri Url, string Database, int Clients, int Clie
         }
         if (!TryInt(values, "--clients", quick ? 8 : 32, 1, 1000, out var clients, out error)
             || !TryInt(values, "--clients-per-channel", 4, 1, 1000, out var perChannel, out error)
-            || !TryInt(values, "--duration", quick ? 5 : 30, 1, 3600, out var duration, out error)
-            || !TryInt(values, "--warmup", quick ? 2 : 5, 0, 600, out var warmup, out error))
+            || !TryInt(values, "--duration", quick ? 10 : 30, 1, 3600, out var duration, out error)
+            || !TryInt(values, "--warmup", quick ? 3 : 10, 0, 600, out var warmup, out error))
         {
             return false;
         }

@@ -17,4 +17,13 @@ if (!LoadOptions.TryParse(args.AsSpan(1), out var options, out var error))
     Console.Error.WriteLine($"{error}\nusage: Chat.Load {args[0]} {LoadOptions.Usage}");
     return 2;
 }
-return await run(options);
+try
+{
+    return await run(options);
+}
+catch (Exception e) when (e is HttpRequestException or InvalidOperationException or Npgsql.NpgsqlException or TaskCanceledException)
+{
+    // Setup against a cluster that is down or refusing us: say what failed, without a stack trace.
+    Console.Error.WriteLine($"{args[0]}: {e.Message}");
+    return 1;
+}

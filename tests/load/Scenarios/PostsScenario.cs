@@ -33,7 +33,7 @@ public static class PostsScenario
         await ForEachAsync(channels.Length, async c => channels[c] = await api.EnsureChannelAsync(users[0], teamId, $"load-posts-{c:d3}"));
         await ForEachAsync(clients, i => api.JoinChannelAsync(users[i], channels[i / perChannel]));
 
-        Console.WriteLine(Invariant($"posts: {clients} clients, {perChannel} per channel, {options.Warmup.TotalSeconds:F0} s warm-up, {options.Duration.TotalSeconds:F0} s measured"));
+        Console.WriteLine(Invariant($"load: {clients} clients posting, {perChannel} per channel, {options.Warmup.TotalSeconds:F0} s warm-up, {options.Duration.TotalSeconds:F0} s measured"));
         var sequence = new long[clients];
         var posts = await ClosedLoop.RunAsync(clients, options.Warmup, options.Duration,
             client => CreatePostAsync(http, users[client], channels[client / perChannel], ++sequence[client]));

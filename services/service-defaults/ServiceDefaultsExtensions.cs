@@ -55,6 +55,13 @@ public static class ServiceDefaultsExtensions
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         });
 
+        // Settings come from ChatConfig (config.json and MM_ variables), not appsettings files: dropping those sources
+        // also drops their file watchers, which otherwise wake on every write under the working directory.
+        foreach (var source in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(source);
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
         {

@@ -77,6 +77,7 @@ public static class ServiceDefaultsExtensions
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonOptions.PropertyNamingPolicy;
             o.SerializerOptions.DictionaryKeyPolicy = null;
+            NulFreeJson.AddTo(o.SerializerOptions.Converters);
         });
         // Binding failures throw, so the error middleware can answer them with an AppError.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -243,6 +243,11 @@ public sealed class BadInputTests(ClusterFixture cluster)
         await expect.Check("login_id with NUL", cluster.Anonymous(cluster.Api1).PostAsync("/api/v4/users/login", new { LoginId = nul, Password = "whatever-it-is" }), 400);
         await expect.Check("search with NUL", t.User.PostAsync($"/api/v4/teams/{t.TeamId}/posts/search", new { Terms = nul }), 400);
         await expect.Check("device_id with NUL", cluster.Anonymous(cluster.Api1).PostAsync("/api/v4/users/login", new { LoginId = t.User.Username, Password = ApiClient.DefaultPassword, DeviceId = nul }), 400);
+        // A refused value must leave the node's pooled connections healthy for everyone after it.
+        for (var i = 0; i < 40; i++)
+        {
+            await expect.Check($"post {i} after the NUL requests", t.User.PostAsync("/api/v4/posts", new { t.ChannelId, Message = $"after {i}" }), 201);
+        }
         expect.Verify();
     }
 

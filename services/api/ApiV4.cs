@@ -1,4 +1,5 @@
 using Chat.Api.Channels;
+using Chat.Api.Events;
 using Chat.Api.Posts;
 using Chat.Api.System;
 using Chat.Api.Teams;
@@ -12,6 +13,7 @@ public static class ApiV4
     public static IServiceCollection AddApplicationServices(this IServiceCollection services)
     {
         services.AddSingleton<IPasswordHasher<Chat.Store.Model.User>, PasswordHasher<Chat.Store.Model.User>>();
+        services.AddSingleton<Outbox>();
         services.AddSingleton<UserService>();
         services.AddSingleton<TeamService>();
         services.AddSingleton<ChannelService>();

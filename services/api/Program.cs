@@ -1,5 +1,6 @@
 using Chat.Api;
 using Chat.Authentication;
+using Chat.BuildingBlocks;
 using Chat.ServiceDefaults;
 using Chat.Store;
 using Chat.Store.Postgres;
@@ -8,13 +9,16 @@ var builder = WebApplication.CreateBuilder(args);
 var config = builder.AddServiceDefaults("api");
 builder.Services.AddChatStore(config, "chat-api");
 builder.Services.AddSessionAuthentication();
+builder.Services.AddBuildingBlocks(config);
 builder.Services.AddApplicationServices();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync();
+await app.Services.MigrateBuildingBlocksAsync();
 app.UseServiceDefaults();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapApiV4();
+app.MapBuildingBlocks();
 app.Run();

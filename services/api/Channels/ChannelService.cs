@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
+using Chat.Api.Events;
 using Chat.Configuration;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -11,7 +12,7 @@ public sealed record CreateChannelRequest(string? TeamId, string? Name, string? 
 
 public sealed record AddChannelMemberRequest(string? UserId);
 
-public sealed partial class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, ChatConfig config)
+public sealed partial class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, Outbox outbox, ChatConfig config)
 {
     public async Task<Channel> CreateAsync(CreateChannelRequest request, Session caller)
     {
@@ -48,7 +49,9 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         };
         try
         {
-            return await channels.CreateAsync(channel, caller.UserId);
+            return await outbox.WriteAsync(
+                tx => channels.CreateAsync(tx, channel, caller.UserId),
+                created => [WebSocketEvents.ChannelCreated(created, caller.UserId)]);
         }
         catch (DuplicateException)
         {
@@ -71,7 +74,10 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         }
         var now = ChatDatabase.NowMs();
         var candidate = new Channel { Id = Ids.New(), CreateAt = now, UpdateAt = now, Type = ChannelTypes.Direct, Name = Channel.DirectName(a, b), CreatorId = caller.UserId };
-        var (channel, _) = await channels.GetOrCreateDirectAsync(candidate, a, b);
+        // Mattermost's creator is the first user of the pair, its teammate the second.
+        var (channel, _) = await outbox.WriteAsync(
+            tx => channels.GetOrCreateDirectAsync(tx, candidate, a, b),
+            r => r.Created ? [WebSocketEvents.DirectAdded(r.Channel, a, b)] : []);
         return channel;
     }
 
@@ -108,7 +114,10 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         {
             throw AppErrorException.BadRequest("api.channel.add_user.to.channel.failed.app_error", "The user must be a member of the channel's team first.");
         }
-        return await channels.AddMemberAsync(channelId, userId, ChatDatabase.NowMs());
+        var (member, _) = await outbox.WriteAsync(
+            tx => channels.AddMemberAsync(tx, channelId, userId, ChatDatabase.NowMs()),
+            r => r.Added ? [WebSocketEvents.UserAdded(channel, userId)] : []);
+        return member;
     }
 
     public async Task<IReadOnlyList<ChannelMember>> GetMembersAsync(string channelId, int page, int perPage, Session caller)
@@ -126,7 +135,10 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
             throw AppErrorException.BadRequest("api.channel.remove_user_from_channel.type.app_error", "Users cannot be removed from direct message channels.");
         }
         Access.Demand(userId == caller.UserId ? access.IsChannelMember || caller.IsSystemAdmin : access.CanManageMembers(caller));
-        if (!await channels.RemoveMemberAsync(channelId, userId))
+        var removed = await outbox.WriteAsync(
+            tx => channels.RemoveMemberAsync(tx, channelId, userId),
+            removed => removed ? WebSocketEvents.UserRemoved(access.Channel, userId, caller.UserId) : []);
+        if (!removed)
         {
             throw AppErrorException.NotFound("Channel member");
         }

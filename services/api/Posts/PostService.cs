@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Chat.Api.Authorization;
 using Chat.Api.Channels;
+using Chat.Api.Events;
 using Chat.Configuration;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -16,7 +17,7 @@ public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? Pa
 
 public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After);
 
-public sealed class PostService(PostStore posts, ChannelStore channels, ChannelService channelService, TeamStore teams, ChatConfig config)
+public sealed class PostService(PostStore posts, ChannelStore channels, ChannelService channelService, TeamStore teams, Outbox outbox, ChatConfig config)
 {
     private const int MaxSinceResults = 1000;
 
@@ -41,7 +42,7 @@ public sealed class PostService(PostStore posts, ChannelStore channels, ChannelS
         {
             throw AppErrorException.BadRequest("api.post.create_post.type.app_error", "Only custom_ post types may be set by clients.");
         }
-        var created = await posts.CreateAsync(new Post
+        var post = new Post
         {
             Id = Ids.New(),
             UserId = caller.UserId,
@@ -50,8 +51,10 @@ public sealed class PostService(PostStore posts, ChannelStore channels, ChannelS
             Message = message,
             Type = type,
             Props = request.Props ?? [],
-        });
-        return created with { PendingPostId = pending };
+        };
+        return await outbox.WriteAsync(
+            async tx => await posts.CreateAsync(tx, post) with { PendingPostId = pending },
+            created => [WebSocketEvents.Posted(created, access.Channel, caller)]);
     }
 
     public async Task<Post> GetAsync(string postId, Session caller)
@@ -68,7 +71,10 @@ public sealed class PostService(PostStore posts, ChannelStore channels, ChannelS
         var access = await channels.GetAccessAsync(post.ChannelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(caller.IsSystemAdmin || (post.UserId == caller.UserId && access.CanPost(caller)));
         var message = request.Message is null ? null : ValidMessage(request.Message);
-        return await posts.PatchAsync(postId, message, request.IsPinned, request.Props) ?? throw AppErrorException.NotFound("Post");
+        var patched = await outbox.WriteAsync(
+            tx => posts.PatchAsync(tx, postId, message, request.IsPinned, request.Props),
+            p => p is null ? [] : [WebSocketEvents.PostEdited(p)]);
+        return patched ?? throw AppErrorException.NotFound("Post");
     }
 
     /// <summary>Authors may delete their own posts; channel, team and system admins anyone's.</summary>
@@ -77,7 +83,9 @@ public sealed class PostService(PostStore posts, ChannelStore channels, ChannelS
         var post = await posts.GetAsync(postId) ?? throw AppErrorException.NotFound("Post");
         var access = await channels.GetAccessAsync(post.ChannelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(caller.IsSystemAdmin || access.IsChannelAdmin || access.IsTeamAdmin || (post.UserId == caller.UserId && access.CanPost(caller)));
-        _ = await posts.DeleteAsync(postId) ?? throw AppErrorException.NotFound("Post");
+        _ = await outbox.WriteAsync(
+            tx => posts.DeleteAsync(tx, postId),
+            p => p is null ? [] : [WebSocketEvents.PostDeleted(p)]) ?? throw AppErrorException.NotFound("Post");
     }
 
     public async Task<PostList> GetForChannelAsync(string channelId, ChannelPostsQuery query, Session caller)

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
+using Chat.Api.Events;
 using Chat.Configuration;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -11,7 +12,7 @@ public sealed record CreateTeamRequest(string? Name, string? DisplayName, string
 
 public sealed record AddTeamMemberRequest(string? TeamId, string? UserId);
 
-public sealed partial class TeamService(TeamStore teams, UserStore users, ChatConfig config)
+public sealed partial class TeamService(TeamStore teams, UserStore users, Outbox outbox, ChatConfig config)
 {
     // URL segments of the web app that a team name would shadow.
     private static readonly HashSet<string> ReservedNames = ["admin", "api", "channel", "claim", "error", "files", "help", "landing", "login", "mfa", "oauth", "plug", "plugins", "post", "signup", "boards", "playbooks"];
@@ -43,7 +44,9 @@ public sealed partial class TeamService(TeamStore teams, UserStore users, ChatCo
         };
         try
         {
-            return await teams.CreateAsync(team, caller.UserId);
+            return await outbox.WriteAsync(
+                tx => teams.CreateAsync(tx, team, caller.UserId),
+                created => [WebSocketEvents.AddedToTeam(created.Id, caller.UserId)]);
         }
         catch (DuplicateException)
         {
@@ -84,7 +87,10 @@ public sealed partial class TeamService(TeamStore teams, UserStore users, ChatCo
         {
             throw AppErrorException.BadRequest("app.team.join_user_to_team.max_accounts.app_error", "This team has reached the maximum number of allowed accounts.");
         }
-        return await teams.AddMemberAsync(teamId, userId, ChatDatabase.NowMs());
+        var (member, _) = await outbox.WriteAsync(
+            tx => teams.AddMemberAsync(tx, teamId, userId, ChatDatabase.NowMs()),
+            r => r.Added ? [WebSocketEvents.AddedToTeam(teamId, userId)] : []);
+        return member;
     }
 
     public async Task<IReadOnlyList<TeamMember>> GetMembersAsync(string teamId, int page, int perPage, Session caller)
@@ -101,7 +107,10 @@ public sealed partial class TeamService(TeamStore teams, UserStore users, ChatCo
         var allowed = userId == caller.UserId || caller.IsSystemAdmin
             || await teams.GetMemberAsync(teamId, caller.UserId) is { SchemeAdmin: true };
         Access.Demand(allowed);
-        if (!await teams.RemoveMemberAsync(teamId, userId))
+        var channelsLeft = await outbox.WriteAsync(
+            tx => teams.RemoveMemberAsync(tx, teamId, userId),
+            left => left is null ? [] : WebSocketEvents.LeaveTeam(teamId, userId, left));
+        if (channelsLeft is null)
         {
             throw AppErrorException.NotFound("Team member");
         }

@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
+using Chat.Api.Events;
 using Chat.Configuration;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -16,7 +17,7 @@ public sealed record LoginRequest(string? LoginId, string? Password, string? Dev
 /// <summary>A successful login: the user, and the secrets the endpoint hands out as header and cookies.</summary>
 public sealed record LoginResult(User User, string Token, string Csrf, DateTimeOffset Expires);
 
-public sealed partial class UserService(UserStore users, SessionStore sessions, IPasswordHasher<User> hasher, ChatConfig config)
+public sealed partial class UserService(UserStore users, SessionStore sessions, IPasswordHasher<User> hasher, Outbox outbox, ChatConfig config)
 {
     // Names Mattermost reserves for mentions and system use.
     private static readonly HashSet<string> ReservedUsernames = ["all", "channel", "here", "matterbot", "system", "surveybot", "feedbackbot"];
@@ -59,7 +60,10 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
         };
         try
         {
-            return await users.CreateAsync(user, hasher.HashPassword(user, password));
+            var passwordHash = hasher.HashPassword(user, password);
+            return await outbox.WriteAsync(
+                tx => users.CreateAsync(tx, user, passwordHash),
+                created => [WebSocketEvents.NewUser(created.Id)]);
         }
         catch (DuplicateException e)
         {
@@ -101,13 +105,16 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
             ExpiresAt = expires.ToUnixTimeMilliseconds(),
             DeviceId = Input.Text(request.DeviceId, "device_id", 0, 512),
             Roles = credentials.User.Roles,
+            Username = credentials.User.Username,
             CsrfToken = Ids.NewToken(),
         };
         await sessions.CreateAsync(session, token);
         return new LoginResult(credentials.User, token, session.CsrfToken, expires);
     }
 
-    public Task LogoutAsync(Session session) => sessions.DeleteAsync(session.Id);
+    public Task LogoutAsync(Session session) => outbox.WriteAsync(
+        tx => sessions.DeleteAsync(tx, session.Id),
+        deleted => deleted ? [WebSocketEvents.SessionRevoked(session)] : []);
 
     public async Task<User> GetAsync(string id, Session caller) =>
         Sanitize(await users.GetAsync(id) ?? throw AppErrorException.NotFound("User"), caller);

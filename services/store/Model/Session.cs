@@ -10,6 +10,8 @@ public sealed record Session
     public long LastActivityAt { get; init; }
     public string DeviceId { get; init; } = "";
     public required string Roles { get; init; }
+    /// <summary>The user's username, which events name the user by (a post's sender_name).</summary>
+    public string Username { get; init; } = "";
     public required string CsrfToken { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]

@@ -17,34 +17,33 @@ public sealed class ChannelStore(NpgsqlDataSource db)
         """;
     private static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "c." + c));
 
-    /// <summary>Creates the channel with its creator as channel admin, atomically.</summary>
-    public Task<Channel> CreateAsync(Channel channel, string creatorId) => DuplicateException.Guard(async () =>
+    /// <summary>Creates the channel with its creator as channel admin, in the caller's transaction.</summary>
+    public Task<Channel> CreateAsync(NpgsqlTransaction transaction, Channel channel, string creatorId) => DuplicateException.Guard(async () =>
     {
-        await using var connection = await db.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync(InsertSql, channel, tx);
+        var connection = transaction.Connection();
+        await connection.ExecuteAsync(InsertSql, channel, transaction);
         await connection.ExecuteAsync(
             "INSERT INTO channel_members (channel_id, user_id, scheme_admin, last_update_at) VALUES (@channelId, @creatorId, true, @now)",
-            new { channelId = channel.Id, creatorId, now = channel.CreateAt }, tx);
-        await tx.CommitAsync();
+            new { channelId = channel.Id, creatorId, now = channel.CreateAt }, transaction);
         return channel;
     });
 
-    /// <summary>The direct channel of two users, created with both as members on first use; concurrent callers agree on one.</summary>
-    public async Task<(Channel Channel, bool Created)> GetOrCreateDirectAsync(Channel candidate, string userA, string userB)
+    /// <summary>
+    /// The direct channel of two users, created with both as members on first use (in the caller's transaction);
+    /// concurrent callers agree on one, and only one of them sees <c>Created</c>.
+    /// </summary>
+    public async Task<(Channel Channel, bool Created)> GetOrCreateDirectAsync(NpgsqlTransaction transaction, Channel candidate, string userA, string userB)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        var inserted = await connection.ExecuteAsync(InsertSql + " ON CONFLICT (team_id, name) DO NOTHING", candidate, tx);
+        var connection = transaction.Connection();
+        var inserted = await connection.ExecuteAsync(InsertSql + " ON CONFLICT (team_id, name) DO NOTHING", candidate, transaction);
         if (inserted == 1)
         {
             await connection.ExecuteAsync(
                 "INSERT INTO channel_members (channel_id, user_id, last_update_at) SELECT @channelId, u, @now FROM unnest(@users) u ON CONFLICT DO NOTHING",
-                new { channelId = candidate.Id, users = new[] { userA, userB }.Distinct().ToArray(), now = candidate.CreateAt }, tx);
+                new { channelId = candidate.Id, users = new[] { userA, userB }.Distinct().ToArray(), now = candidate.CreateAt }, transaction);
         }
         var channel = await connection.QuerySingleAsync<Channel>(
-            $"SELECT {Columns} FROM channels WHERE team_id = '' AND name = @Name", candidate, tx);
-        await tx.CommitAsync();
+            $"SELECT {Columns} FROM channels WHERE team_id = '' AND name = @Name", candidate, transaction);
         return (channel, inserted == 1);
     }
 
@@ -95,14 +94,17 @@ public sealed class ChannelStore(NpgsqlDataSource db)
             $"SELECT {MemberColumns} FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId });
     }
 
-    public async Task<ChannelMember> AddMemberAsync(string channelId, string userId, long now)
+    /// <summary>Adds the member unless present; returns the membership and whether this call added it.</summary>
+    public async Task<(ChannelMember Member, bool Added)> AddMemberAsync(NpgsqlTransaction transaction, string channelId, string userId, long now)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        await connection.ExecuteAsync(
+        var connection = transaction.Connection();
+        var added = await connection.ExecuteAsync(
             "INSERT INTO channel_members (channel_id, user_id, last_update_at) VALUES (@channelId, @userId, @now) ON CONFLICT DO NOTHING",
-            new { channelId, userId, now });
-        return await connection.QuerySingleAsync<ChannelMember>(
-            $"SELECT {MemberColumns} FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId });
+            new { channelId, userId, now }, transaction) == 1;
+        // A statement of its own: its snapshot also sees a row that a concurrent adder committed while we waited on it.
+        var member = await connection.QuerySingleAsync<ChannelMember>(
+            $"SELECT {MemberColumns} FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId }, transaction);
+        return (member, added);
     }
 
     public async Task<IReadOnlyList<ChannelMember>> GetMembersAsync(string channelId, int page, int perPage)
@@ -113,12 +115,9 @@ public sealed class ChannelStore(NpgsqlDataSource db)
             new { channelId, perPage, offset = (long)page * perPage })];
     }
 
-    public async Task<bool> RemoveMemberAsync(string channelId, string userId)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return await connection.ExecuteAsync(
-            "DELETE FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId }) == 1;
-    }
+    public async Task<bool> RemoveMemberAsync(NpgsqlTransaction transaction, string channelId, string userId) =>
+        await transaction.Connection().ExecuteAsync(
+            "DELETE FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId }, transaction) == 1;
 
     private sealed class AccessFlags
     {

@@ -32,6 +32,13 @@ public static class ChatDatabase
         return new NpgsqlDataSourceBuilder(connection.ConnectionString).Build();
     }
 
+    /// <summary>
+    /// The connection of a caller's transaction. Store writes run in one, so that a change and the events it records
+    /// (the outbox) commit together.
+    /// </summary>
+    public static NpgsqlConnection Connection(this NpgsqlTransaction transaction) =>
+        transaction.Connection ?? throw new InvalidOperationException("The transaction has already ended.");
+
     /// <summary>Milliseconds since the epoch, the unit of every Mattermost timestamp.</summary>
     public static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

@@ -11,14 +11,12 @@ public sealed class PostStore(NpgsqlDataSource db)
     private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     /// <summary>
-    /// Inserts the post and bumps its channel in one statement: a single round trip and a single commit,
-    /// which is what bounds posting throughput. Concurrent posts may take the channel row lock out of clock
-    /// order, hence greatest(): last_post_at never moves backwards.
+    /// Inserts the post and bumps its channel in one statement (one round trip) in the caller's transaction,
+    /// which also records the post's event. Concurrent posts may take the channel row lock out of clock order,
+    /// hence greatest(): last_post_at never moves backwards.
     /// </summary>
-    public async Task<Post> CreateAsync(Post post)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return await connection.QuerySingleAsync<Post>($"""
+    public Task<Post> CreateAsync(NpgsqlTransaction transaction, Post post) =>
+        transaction.Connection().QuerySingleAsync<Post>($"""
             WITH inserted AS (
                 INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags)
                 VALUES (@Id, {DbNowMs}, {DbNowMs}, @UserId, @ChannelId, @RootId, @Message, @Type, @Props, @Hashtags)
@@ -27,8 +25,7 @@ public sealed class PostStore(NpgsqlDataSource db)
                 UPDATE channels SET last_post_at = greatest(last_post_at, (SELECT create_at FROM inserted)), total_msg_count = total_msg_count + 1
                 WHERE id = @ChannelId)
             SELECT * FROM inserted
-            """, post);
-    }
+            """, post, transaction);
 
     /// <summary>A post that is not deleted.</summary>
     public async Task<Post?> GetAsync(string id)
@@ -37,10 +34,8 @@ public sealed class PostStore(NpgsqlDataSource db)
         return await connection.QuerySingleOrDefaultAsync<Post>($"SELECT {Columns} FROM posts WHERE id = @id AND delete_at = 0", new { id });
     }
 
-    public async Task<Post?> PatchAsync(string id, string? message, bool? isPinned, Dictionary<string, System.Text.Json.JsonElement>? props)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<Post>($"""
+    public Task<Post?> PatchAsync(NpgsqlTransaction transaction, string id, string? message, bool? isPinned, Dictionary<string, System.Text.Json.JsonElement>? props) =>
+        transaction.Connection().QuerySingleOrDefaultAsync<Post>($"""
             UPDATE posts SET
                 message = coalesce(@message, message),
                 is_pinned = coalesce(@isPinned, is_pinned),
@@ -49,19 +44,15 @@ public sealed class PostStore(NpgsqlDataSource db)
                 update_at = {DbNowMs}
             WHERE id = @id AND delete_at = 0
             RETURNING {Columns}
-            """, new { id, message, isPinned, props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props) });
-    }
+            """, new { id, message, isPinned, props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props) }, transaction);
 
     /// <summary>Soft-deletes, as Mattermost does: the row stays so `since` readers learn of the deletion.</summary>
-    public async Task<Post?> DeleteAsync(string id)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<Post>($"""
+    public Task<Post?> DeleteAsync(NpgsqlTransaction transaction, string id) =>
+        transaction.Connection().QuerySingleOrDefaultAsync<Post>($"""
             UPDATE posts SET delete_at = {DbNowMs}, update_at = {DbNowMs}
             WHERE id = @id AND delete_at = 0
             RETURNING {Columns}
-            """, new { id });
-    }
+            """, new { id }, transaction);
 
     /// <summary>Page <paramref name="page"/> of the channel's posts, newest first.</summary>
     public async Task<PostList> GetPageAsync(string channelId, int page, int perPage)

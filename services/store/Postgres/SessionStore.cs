@@ -18,24 +18,21 @@ public sealed class SessionStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// The live session a token opens, with the user's current roles. The lookup is by the token's hash,
+    /// The live session a token opens, with the user's current roles and username. The lookup is by the token's hash,
     /// so nothing an attacker can time depends on how much of a guessed token matches.
     /// </summary>
     public async Task<Session?> GetByTokenAsync(string token, long now)
     {
         await using var connection = await db.OpenConnectionAsync();
         return await connection.QuerySingleOrDefaultAsync<Session>("""
-            SELECT s.id, s.user_id, s.create_at, s.expires_at, s.last_activity_at, s.device_id, s.csrf_token, u.roles
+            SELECT s.id, s.user_id, s.create_at, s.expires_at, s.last_activity_at, s.device_id, s.csrf_token, u.roles, u.username
             FROM sessions s JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = @hash AND s.expires_at > @now AND u.delete_at = 0
             """, new { hash = HashToken(token), now });
     }
 
-    public async Task<bool> DeleteAsync(string id)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return await connection.ExecuteAsync("DELETE FROM sessions WHERE id = @id", new { id }) == 1;
-    }
+    public async Task<bool> DeleteAsync(NpgsqlTransaction transaction, string id) =>
+        await transaction.Connection().ExecuteAsync("DELETE FROM sessions WHERE id = @id", new { id }, transaction) == 1;
 
     public static byte[] HashToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }

@@ -9,19 +9,17 @@ public sealed class TeamStore(NpgsqlDataSource db)
     private const string Columns = "id, create_at, update_at, delete_at, name, display_name, description, email, type, company_name, allowed_domains, invite_id, allow_open_invite";
     private const string MemberColumns = "team_id, user_id, scheme_admin";
 
-    /// <summary>Creates the team with its creator as team admin, atomically.</summary>
-    public Task<Team> CreateAsync(Team team, string creatorId) => DuplicateException.Guard(async () =>
+    /// <summary>Creates the team with its creator as team admin, in the caller's transaction.</summary>
+    public Task<Team> CreateAsync(NpgsqlTransaction transaction, Team team, string creatorId) => DuplicateException.Guard(async () =>
     {
-        await using var connection = await db.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
+        var connection = transaction.Connection();
         await connection.ExecuteAsync($"""
             INSERT INTO teams ({Columns})
             VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @Name, @DisplayName, @Description, @Email, @Type, @CompanyName, @AllowedDomains, @InviteId, @AllowOpenInvite)
-            """, team, tx);
+            """, team, transaction);
         await connection.ExecuteAsync(
             "INSERT INTO team_members (team_id, user_id, scheme_admin, create_at) VALUES (@teamId, @creatorId, true, @now)",
-            new { teamId = team.Id, creatorId, now = team.CreateAt }, tx);
-        await tx.CommitAsync();
+            new { teamId = team.Id, creatorId, now = team.CreateAt }, transaction);
         return team;
     });
 
@@ -48,15 +46,17 @@ public sealed class TeamStore(NpgsqlDataSource db)
             $"SELECT {MemberColumns} FROM team_members WHERE team_id = @teamId AND user_id = @userId", new { teamId, userId });
     }
 
-    /// <summary>Adds the member unless present; returns the membership either way.</summary>
-    public async Task<TeamMember> AddMemberAsync(string teamId, string userId, long now)
+    /// <summary>Adds the member unless present; returns the membership and whether this call added it.</summary>
+    public async Task<(TeamMember Member, bool Added)> AddMemberAsync(NpgsqlTransaction transaction, string teamId, string userId, long now)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        await connection.ExecuteAsync(
+        var connection = transaction.Connection();
+        var added = await connection.ExecuteAsync(
             "INSERT INTO team_members (team_id, user_id, create_at) VALUES (@teamId, @userId, @now) ON CONFLICT DO NOTHING",
-            new { teamId, userId, now });
-        return await connection.QuerySingleAsync<TeamMember>(
-            $"SELECT {MemberColumns} FROM team_members WHERE team_id = @teamId AND user_id = @userId", new { teamId, userId });
+            new { teamId, userId, now }, transaction) == 1;
+        // A statement of its own: its snapshot also sees a row that a concurrent adder committed while we waited on it.
+        var member = await connection.QuerySingleAsync<TeamMember>(
+            $"SELECT {MemberColumns} FROM team_members WHERE team_id = @teamId AND user_id = @userId", new { teamId, userId }, transaction);
+        return (member, added);
     }
 
     public async Task<int> CountMembersAsync(string teamId)
@@ -73,17 +73,21 @@ public sealed class TeamStore(NpgsqlDataSource db)
             new { teamId, perPage, offset = (long)page * perPage })];
     }
 
-    /// <summary>Leaving a team also leaves all of its channels, as in Mattermost.</summary>
-    public async Task<bool> RemoveMemberAsync(string teamId, string userId)
+    /// <summary>
+    /// Leaving a team also leaves all of its channels, as in Mattermost. Returns the channels left, or null when the
+    /// user was not a member of the team (and nothing changed).
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> RemoveMemberAsync(NpgsqlTransaction transaction, string teamId, string userId)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync("""
+        var connection = transaction.Connection();
+        if (await connection.ExecuteAsync("DELETE FROM team_members WHERE team_id = @teamId AND user_id = @userId", new { teamId, userId }, transaction) == 0)
+        {
+            return null;
+        }
+        return [.. await connection.QueryAsync<string>("""
             DELETE FROM channel_members m USING channels c
             WHERE m.channel_id = c.id AND c.team_id = @teamId AND m.user_id = @userId
-            """, new { teamId, userId }, tx);
-        var removed = await connection.ExecuteAsync("DELETE FROM team_members WHERE team_id = @teamId AND user_id = @userId", new { teamId, userId }, tx);
-        await tx.CommitAsync();
-        return removed == 1;
+            RETURNING m.channel_id
+            """, new { teamId, userId }, transaction)];
     }
 }

@@ -9,17 +9,16 @@ public sealed class UserStore(NpgsqlDataSource db)
     private const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update";
 
     /// <summary>
-    /// Inserts a user. A human user claims the one-time FirstAdminAssigned flag in the same transaction,
-    /// so among concurrent first sign-ups on different nodes exactly one becomes system admin.
+    /// Inserts a user in the caller's transaction. A human user claims the one-time FirstAdminAssigned flag in the
+    /// same transaction, so among concurrent first sign-ups on different nodes exactly one becomes system admin.
     /// </summary>
-    public Task<User> CreateAsync(User user, string passwordHash) => DuplicateException.Guard(async () =>
+    public Task<User> CreateAsync(NpgsqlTransaction transaction, User user, string passwordHash) => DuplicateException.Guard(async () =>
     {
-        await using var connection = await db.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
+        var connection = transaction.Connection();
         if (!user.IsBot)
         {
             var claimed = await connection.ExecuteAsync(
-                "UPDATE systems SET value = 'true' WHERE name = 'FirstAdminAssigned' AND value = 'false'", transaction: tx);
+                "UPDATE systems SET value = 'true' WHERE name = 'FirstAdminAssigned' AND value = 'false'", transaction: transaction);
             if (claimed == 1)
             {
                 user = user with { Roles = $"{Roles.SystemUser} {Roles.SystemAdmin}" };
@@ -28,8 +27,7 @@ public sealed class UserStore(NpgsqlDataSource db)
         await connection.ExecuteAsync($"""
             INSERT INTO users ({Columns}, password_hash)
             VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @Username, @Email, @Nickname, @FirstName, @LastName, @Position, @Roles, @Locale, @IsBot, @LastPasswordUpdate, @PasswordHash)
-            """, new { user.Id, user.CreateAt, user.UpdateAt, user.DeleteAt, user.Username, user.Email, user.Nickname, user.FirstName, user.LastName, user.Position, user.Roles, user.Locale, user.IsBot, user.LastPasswordUpdate, PasswordHash = passwordHash }, tx);
-        await tx.CommitAsync();
+            """, new { user.Id, user.CreateAt, user.UpdateAt, user.DeleteAt, user.Username, user.Email, user.Nickname, user.FirstName, user.LastName, user.Position, user.Roles, user.Locale, user.IsBot, user.LastPasswordUpdate, PasswordHash = passwordHash }, transaction);
         return user;
     });
 

@@ -11,8 +11,8 @@ namespace Chat.BuildingBlocks;
 public static class BuildingBlocksServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the provider that <see cref="DaprSettings.Provider"/> selects behind <see cref="IEventBus"/>, as a
-    /// hosted service (it migrates its tables and starts following events when the host starts). Needs the
+    /// Registers the provider that <see cref="DaprSettings.Provider"/> selects behind <see cref="IEventBus"/>, and
+    /// <see cref="IEventLog"/> (the positioned log, in both modes), as hosted services (it migrates its tables and starts following events when the host starts). Needs the
     /// NpgsqlDataSource of the store in both modes: the event log is also the transactional outbox.
     /// </summary>
     public static IServiceCollection AddBuildingBlocks(this IServiceCollection services, ChatConfig config, Action<BuildingBlocksOptions>? configure = null)
@@ -24,6 +24,10 @@ public static class BuildingBlocksServiceCollectionExtensions
         configure?.Invoke(options);
         services.AddSingleton(options);
         services.AddSingleton<BuildingBlocksMigrator>();
+        // The log with positions, for readers that replay (realtime delivery); the same table in both providers.
+        services.AddSingleton<ClusterEventLog>();
+        services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<ClusterEventLog>());
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterEventLog>());
         if (options.Provider == BuildingBlockProvider.Dapr)
         {
             services.AddSingleton(_ => new DaprSidecarClient(options.Dapr));

@@ -25,6 +25,11 @@ public sealed class ServiceSettings
     public long MaximumPayloadSizeBytes { get; set; } = 300_000;
     public int SessionLengthWebInHours { get; set; } = 720;
     public int MaxPostSizeRunes { get; set; } = 16_383;
+    /// <summary>
+    /// How long after a WebSocket disconnects the client may still resume it (same connection id, every missed
+    /// event) on any realtime node; later it gets a new connection and a hello, its signal to resync.
+    /// </summary>
+    public int WebSocketResumeWindowMinutes { get; set; } = 15;
 }
 
 public sealed class TeamSettings

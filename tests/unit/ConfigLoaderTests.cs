@@ -88,6 +88,8 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("MM_SERVICESETTINGS_LISTENADDRESS", "8065", "ServiceSettings.ListenAddress")]
     [InlineData("MM_SERVICESETTINGS_MAXIMUMPAYLOADSIZEBYTES", "1023", "ServiceSettings.MaximumPayloadSizeBytes")]
     [InlineData("MM_SERVICESETTINGS_MAXPOSTSIZERUNES", "0", "ServiceSettings.MaxPostSizeRunes")]
+    [InlineData("MM_SERVICESETTINGS_WEBSOCKETRESUMEWINDOWMINUTES", "0", "ServiceSettings.WebSocketResumeWindowMinutes")]
+    [InlineData("MM_SERVICESETTINGS_WEBSOCKETRESUMEWINDOWMINUTES", "1441", "ServiceSettings.WebSocketResumeWindowMinutes")]
     [InlineData("MM_PASSWORDSETTINGS_MINIMUMLENGTH", "4", "PasswordSettings.MinimumLength")]
     [InlineData("MM_CLUSTERSETTINGS_CLUSTERNAME", " ", "ClusterSettings.ClusterName")]
     public void A_bad_value_names_the_setting(string variable, string value, string setting)

@@ -136,7 +136,7 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
         IsRelay = true;
         LogRelayStarted();
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var relay = new EventLogReader(dataSource, options.Embedded, RelayConsumer, () => null, ForwardAsync, logger);
+        var relay = new EventLogReader(dataSource, options.Embedded, RelayConsumer, () => null, (_, e, ct) => ForwardAsync(e, ct), logger);
         var following = relay.RunAsync(lost.Token);
         try
         {

@@ -91,17 +91,3 @@ internal sealed class EventLog(NpgsqlDataSource dataSource, EmbeddedPubSubOption
         parameters.Add(new NpgsqlParameter { Value = ttls, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
     }
 }
-
-/// <summary>
-/// A reader's place in the log: everything at or before it, in (txid, position) order, has been delivered.
-/// </summary>
-internal readonly record struct EventCursor(long Txid, long Position) : IComparable<EventCursor>
-{
-    public int CompareTo(EventCursor other) =>
-        Txid != other.Txid ? Txid.CompareTo(other.Txid) : Position.CompareTo(other.Position);
-
-    /// <summary>Just before every event of transactions <paramref name="horizon"/> and later.</summary>
-    public static EventCursor Before(long horizon) => new(horizon, 0);
-
-    public static EventCursor Max(EventCursor a, EventCursor b) => a.CompareTo(b) >= 0 ? a : b;
-}

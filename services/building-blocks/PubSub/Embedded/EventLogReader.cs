@@ -27,8 +27,10 @@ internal sealed partial class EventLogReader(
     EmbeddedPubSubOptions options,
     string? consumerName,
     Func<IReadOnlyCollection<string>?> topics,
-    Func<ClusterEvent, CancellationToken, Task> deliver,
-    ILogger logger)
+    Func<EventCursor, ClusterEvent, CancellationToken, Task> deliver,
+    ILogger logger,
+    EventCursor? start = null,
+    bool includeExpired = false)
 {
     // xmin is read from the statement's own snapshot (pg_current_snapshot() is the active snapshot, the same for
     // every call in one statement), so "every transaction below xmin has ended" holds for the rows this statement sees.
@@ -42,7 +44,7 @@ internal sealed partial class EventLogReader(
             WHERE (c.txid, c.position) > ($1::text::xid8, $2)
               AND c.txid < pg_snapshot_xmin(pg_current_snapshot())
               AND ($3::text[] IS NULL OR c.topic = ANY($3))
-              AND (c.expires_at IS NULL OR c.expires_at > now())
+              AND ($5 OR c.expires_at IS NULL OR c.expires_at > now())
             ORDER BY c.txid, c.position
             LIMIT $4) e ON true
         ORDER BY e.txid, e.position
@@ -53,7 +55,7 @@ internal sealed partial class EventLogReader(
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
 
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private EventCursor? cursor;
+    private EventCursor? cursor = start;
     private EventCursor savedCursor;
     private DateTime savedAt;
     private volatile bool woken;
@@ -153,51 +155,62 @@ internal sealed partial class EventLogReader(
             }
             return (0, false, false);
         }
-        var from = cursor!.Value;
-        var events = new List<(EventCursor At, ClusterEvent Event)>();
-        long horizon;
-        bool held;
-        await using (var command = new NpgsqlCommand(ReadSql, connection))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = from.Txid.ToString(System.Globalization.CultureInfo.InvariantCulture), NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = from.Position, NpgsqlDbType = NpgsqlDbType.Bigint });
-            command.Parameters.Add(new NpgsqlParameter { Value = wanted is null ? DBNull.Value : wanted.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = options.BatchSize, NpgsqlDbType = NpgsqlDbType.Integer });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            horizon = 0;
-            held = false;
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                horizon = reader.GetInt64(0);
-                held = reader.GetBoolean(1);
-                if (reader.IsDBNull(2))
-                {
-                    continue;
-                }
-                var at = new EventCursor(reader.GetInt64(2), reader.GetInt64(3));
-                var e = new ClusterEvent(reader.GetString(4), reader.GetString(5), reader.GetString(6), JsonSerializer.Deserialize<JsonElement>(reader.GetString(7)))
-                {
-                    TraceParent = reader.IsDBNull(8) ? null : reader.GetString(8),
-                    Time = reader.GetFieldValue<DateTimeOffset>(9),
-                    // What is left of it, for a consumer that passes the event on (the Dapr outbox relay).
-                    TimeToLive = reader.IsDBNull(10) ? null : TimeSpan.FromMilliseconds(Math.Max(1, reader.GetInt64(10))),
-                };
-                events.Add((at, e));
-            }
-        }
+        var page = await ReadPageAsync(connection, cursor!.Value, wanted?.ToArray(), options.BatchSize, includeExpired, cancellationToken);
+        var events = page.Events;
         foreach (var (at, e) in events)
         {
-            await deliver(e, cancellationToken);
+            await deliver(at, e, cancellationToken);
             cursor = at;
         }
         var full = events.Count >= options.BatchSize;
         if (!full)
         {
             // Everything below the horizon has been read: skip past it, including rows of other topics.
-            cursor = EventCursor.Max(cursor!.Value, EventCursor.Before(horizon));
+            cursor = EventCursor.Max(cursor!.Value, EventCursor.Before(page.Horizon));
         }
-        return (events.Count, full, held);
+        return (events.Count, full, page.Held);
     }
+
+    /// <summary>
+    /// One query's worth of the log after <paramref name="from"/>, in log order, and the horizon of the query's
+    /// snapshot: every event below it that will ever exist was visible to the query (see the class summary).
+    /// With <paramref name="includeExpired"/>, events past their time to live are read too, so that two readers
+    /// from the same cursor see the same events whenever they read.
+    /// </summary>
+    public static async Task<LogPage> ReadPageAsync(NpgsqlConnection connection, EventCursor from, string[]? topics, int limit, bool includeExpired, CancellationToken cancellationToken)
+    {
+        var events = new List<(EventCursor At, ClusterEvent Event)>();
+        long horizon = 0;
+        var held = false;
+        await using var command = new NpgsqlCommand(ReadSql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = from.Txid.ToString(System.Globalization.CultureInfo.InvariantCulture), NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = from.Position, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = topics is null ? DBNull.Value : topics, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = includeExpired, NpgsqlDbType = NpgsqlDbType.Boolean });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            horizon = reader.GetInt64(0);
+            held = reader.GetBoolean(1);
+            if (reader.IsDBNull(2))
+            {
+                continue;
+            }
+            var at = new EventCursor(reader.GetInt64(2), reader.GetInt64(3));
+            var e = new ClusterEvent(reader.GetString(4), reader.GetString(5), reader.GetString(6), JsonSerializer.Deserialize<JsonElement>(reader.GetString(7)))
+            {
+                TraceParent = reader.IsDBNull(8) ? null : reader.GetString(8),
+                Time = reader.GetFieldValue<DateTimeOffset>(9),
+                // What is left of it, for a consumer that passes the event on (the Dapr outbox relay).
+                TimeToLive = reader.IsDBNull(10) ? null : TimeSpan.FromMilliseconds(Math.Max(1, reader.GetInt64(10))),
+            };
+            events.Add((at, e));
+        }
+        return new LogPage(events, horizon, held);
+    }
+
+    internal sealed record LogPage(List<(EventCursor At, ClusterEvent Event)> Events, long Horizon, bool Held);
 
     private async Task<EventCursor> StartingCursorAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -226,7 +239,7 @@ internal sealed partial class EventLogReader(
     }
 
     /// <summary>Just before every event that is not yet readable.</summary>
-    private static async Task<EventCursor> HeadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static async Task<EventCursor> HeadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var head = new NpgsqlCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", connection);
         return EventCursor.Before((long)(await head.ExecuteScalarAsync(cancellationToken))!);

@@ -1,0 +1,214 @@
+using System.Collections.Frozen;
+using System.Text;
+using System.Text.Json;
+using Chat.BuildingBlocks.PubSub;
+
+namespace Chat.Realtime.Delivery;
+
+/// <summary>Mattermost's broadcast: who gets an event (see <see cref="WebSocketEvent.IsFor"/>).</summary>
+internal sealed record Broadcast(
+    FrozenSet<string> OmitUsers, string UserId, string ChannelId, string TeamId, string ConnectionId, string OmitConnectionId)
+{
+    public static readonly Broadcast Everyone = new(FrozenSet<string>.Empty, "", "", "", "", "");
+}
+
+/// <summary>
+/// One event of the log's websocket topic, parsed once per node and shared by every connection it goes to: the
+/// client message (everything but the seq, pre-serialised), its audience and the routing facts the api recorded
+/// with it (membership changes, a revoked session). DESIGN.md has the shape.
+/// </summary>
+internal sealed class WebSocketEvent
+{
+    public const string Topic = "websocket";
+    public const string TypingEvent = "typing";
+
+    private static readonly byte[] SeqProperty = Encoding.UTF8.GetBytes(",\"seq\":");
+
+    private WebSocketEvent(EventCursor cursor, string name, Broadcast broadcast, IReadOnlyList<MembershipChange> membership, string? revokedSessionId, byte[] prefix)
+    {
+        Cursor = cursor;
+        Name = name;
+        Broadcast = broadcast;
+        Membership = membership;
+        RevokedSessionId = revokedSessionId;
+        Prefix = prefix;
+    }
+
+    public EventCursor Cursor { get; }
+    public string Name { get; }
+    public Broadcast Broadcast { get; }
+    public IReadOnlyList<MembershipChange> Membership { get; }
+    public string? RevokedSessionId { get; }
+
+    /// <summary>The client message up to its seq: <c>{"event":…,"data":…,"broadcast":…,"seq":</c>.</summary>
+    public byte[] Prefix { get; }
+
+    /// <summary>Typing indicators are ephemeral: the first thing a full send queue drops.</summary>
+    public bool IsTyping => Name == TypingEvent;
+
+    /// <summary>Mattermost's rules: connection, else user, else channel members, else team members, else everyone; minus the omitted.</summary>
+    public bool IsFor(string connectionId, string userId, Membership membership)
+    {
+        var b = Broadcast;
+        if (b.OmitConnectionId.Length > 0 && b.OmitConnectionId == connectionId || b.OmitUsers.Contains(userId))
+        {
+            return false;
+        }
+        if (b.ConnectionId.Length > 0)
+        {
+            return b.ConnectionId == connectionId;
+        }
+        if (b.UserId.Length > 0)
+        {
+            return b.UserId == userId;
+        }
+        if (b.ChannelId.Length > 0)
+        {
+            return membership.Channels.ContainsKey(b.ChannelId);
+        }
+        if (b.TeamId.Length > 0)
+        {
+            return membership.Teams.Contains(b.TeamId);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Parses a logged event; null when it is not a WebSocket message (then every node ignores it alike, so
+    /// numbering stays the same everywhere).
+    /// </summary>
+    public static WebSocketEvent? Parse(LoggedEvent logged)
+    {
+        var root = logged.Event.Data;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        var name = root.TryGetProperty("event", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : logged.Event.Type;
+        if (name.Length == 0)
+        {
+            return null;
+        }
+        var data = root.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.Object ? d : default;
+        var broadcast = root.TryGetProperty("broadcast", out var b) && b.ValueKind == JsonValueKind.Object ? ParseBroadcast(b) : Broadcast.Everyone;
+        var membership = root.TryGetProperty("membership", out var m) && m.ValueKind == JsonValueKind.Array ? ParseMembership(m) : [];
+        var revoked = root.TryGetProperty("session", out var s) && s.ValueKind == JsonValueKind.Object
+            && s.TryGetProperty("revoked_session_id", out var r) && r.ValueKind == JsonValueKind.String && r.GetString()!.Length > 0
+            ? r.GetString() : null;
+        return new WebSocketEvent(logged.Cursor, name, broadcast, membership, revoked, SerializePrefix(name, data, broadcast));
+    }
+
+    /// <summary>The whole client message with its seq, written into <paramref name="buffer"/>; returns its length.</summary>
+    public int Format(long seq, byte[] buffer)
+    {
+        Prefix.CopyTo(buffer, 0);
+        var length = Prefix.Length;
+        System.Buffers.Text.Utf8Formatter.TryFormat(seq, buffer.AsSpan(length), out var digits);
+        length += digits;
+        buffer[length++] = (byte)'}';
+        return length;
+    }
+
+    /// <summary>Room <see cref="Format"/> needs.</summary>
+    public int MaxLength => Prefix.Length + 21;
+
+    private static Broadcast ParseBroadcast(JsonElement b)
+    {
+        string Text(string name) => b.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+        var omit = new HashSet<string>(StringComparer.Ordinal);
+        if (b.TryGetProperty("omit_users", out var o))
+        {
+            // Mattermost sends a map {user id: true}; a plain list of ids is accepted too.
+            if (o.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var p in o.EnumerateObject())
+                {
+                    if (p.Value.ValueKind == JsonValueKind.True)
+                    {
+                        omit.Add(p.Name);
+                    }
+                }
+            }
+            else if (o.ValueKind == JsonValueKind.Array)
+            {
+                omit.UnionWith(o.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!));
+            }
+        }
+        return new Broadcast(omit.ToFrozenSet(StringComparer.Ordinal), Text("user_id"), Text("channel_id"), Text("team_id"), Text("connection_id"), Text("omit_connection_id"));
+    }
+
+    private static List<MembershipChange> ParseMembership(JsonElement list)
+    {
+        var changes = new List<MembershipChange>();
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+            string Text(string name) => item.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+            var change = new MembershipChange(Text("op"), Text("user_id"), Text("channel_id"), Text("team_id"));
+            var valid = change.UserId.Length > 0 && change.Op switch
+            {
+                MembershipChange.JoinChannel or MembershipChange.LeaveChannel => change.ChannelId.Length > 0,
+                MembershipChange.JoinTeam or MembershipChange.LeaveTeam => change.TeamId.Length > 0,
+                _ => false,
+            };
+            if (valid)
+            {
+                changes.Add(change);
+            }
+        }
+        return changes;
+    }
+
+    private static byte[] SerializePrefix(string name, JsonElement data, Broadcast broadcast)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("event", name);
+            writer.WritePropertyName("data");
+            if (data.ValueKind == JsonValueKind.Object)
+            {
+                data.WriteTo(writer);
+            }
+            else
+            {
+                writer.WriteStartObject();
+                writer.WriteEndObject();
+            }
+            writer.WritePropertyName("broadcast");
+            WriteBroadcast(writer, broadcast);
+            // Left open: the seq and the closing brace are added per connection.
+        }
+        stream.Write(SeqProperty);
+        return stream.ToArray();
+    }
+
+    public static void WriteBroadcast(Utf8JsonWriter writer, Broadcast b)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("omit_users");
+        if (b.OmitUsers.Count == 0)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteStartObject();
+            foreach (var user in b.OmitUsers.Order(StringComparer.Ordinal))
+            {
+                writer.WriteBoolean(user, true);
+            }
+            writer.WriteEndObject();
+        }
+        writer.WriteString("user_id", b.UserId);
+        writer.WriteString("channel_id", b.ChannelId);
+        writer.WriteString("team_id", b.TeamId);
+        writer.WriteString("connection_id", b.ConnectionId);
+        writer.WriteString("omit_connection_id", b.OmitConnectionId);
+        writer.WriteEndObject();
+    }
+}

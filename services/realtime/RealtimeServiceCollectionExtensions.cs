@@ -1,0 +1,48 @@
+using System.Net.WebSockets;
+using Chat.Configuration;
+using Chat.Realtime.Checkpoints;
+using Chat.Realtime.Delivery;
+using Chat.Realtime.Sessions;
+using Chat.Realtime.WebSockets;
+
+namespace Chat.Realtime;
+
+public static class RealtimeServiceCollectionExtensions
+{
+    /// <summary>The WebSocket delivery: the node's log dispatcher, connection checkpoints and the session sweep. Needs the store and the building blocks.</summary>
+    public static IServiceCollection AddRealtime(this IServiceCollection services, ChatConfig config)
+    {
+        services.AddSingleton(new RealtimeOptions(config));
+        services.AddSingleton<RealtimeMigrator>();
+        services.AddSingleton<CheckpointStore>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<MembershipSnapshot>();
+        services.AddSingleton<ConnectionOpener>();
+        services.AddSingleton<WebSocketProtocol>();
+        services.AddSingleton<EventDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
+        services.AddSingleton<Checkpointer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Checkpointer>());
+        services.AddHostedService<SessionWatcher>();
+        return services;
+    }
+
+    public static Task MigrateRealtimeAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
+        services.GetRequiredService<RealtimeMigrator>().MigrateAsync(cancellationToken);
+
+    /// <summary>The WebSocket endpoint; on shutdown every socket is closed with "going away", so clients resume on another node.</summary>
+    public static WebApplication MapRealtime(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.MapWebSocketEndpoints();
+        var registry = app.Services.GetRequiredService<ConnectionRegistry>();
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var connection in registry.All)
+            {
+                _ = connection.CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+            }
+        });
+        return app;
+    }
+}

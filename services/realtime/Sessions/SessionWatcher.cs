@@ -1,0 +1,64 @@
+using System.Net.WebSockets;
+using Chat.Realtime.Delivery;
+using Chat.Store.Postgres;
+using Npgsql;
+
+namespace Chat.Realtime.Sessions;
+
+/// <summary>
+/// Closes sockets whose session has ended without a revocation event reaching this node: expired, deleted
+/// directly, or its user deactivated. Revocations the api publishes close sockets at once (see
+/// <see cref="EventDispatcher"/>); this sweep is the safety net, one query per round for the whole node.
+/// </summary>
+internal sealed partial class SessionWatcher(NpgsqlDataSource dataSource, ConnectionRegistry registry, RealtimeOptions options, ILogger<SessionWatcher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.SessionCheckInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                LogFailed(e.Message);
+            }
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var open = registry.All.Where(c => c.IsOpen).ToList();
+        if (open.Count == 0)
+        {
+            return;
+        }
+        await using var command = dataSource.CreateCommand("""
+            SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE s.id = ANY($1) AND s.expires_at > $2 AND u.delete_at = 0
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = open.Select(c => c.SessionId).Distinct().ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = ChatDatabase.NowMs() });
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                live.Add(reader.GetString(0));
+            }
+        }
+        foreach (var connection in open.Where(c => !live.Contains(c.SessionId)))
+        {
+            LogEnded(connection.Id, connection.UserId);
+            _ = connection.CloseAsync(WebSocketCloseStatus.PolicyViolation, "session ended");
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "WebSocket {ConnectionId} of user {UserId}: its session has ended; closing")]
+    private partial void LogEnded(string connectionId, string userId);
+
+    [LoggerMessage(LogLevel.Warning, "Checking the sessions of open WebSockets failed ({Reason}); retrying next round")]
+    private partial void LogFailed(string reason);
+}

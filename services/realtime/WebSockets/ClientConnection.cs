@@ -1,0 +1,489 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Chat.BuildingBlocks.PubSub;
+using Chat.Realtime.Checkpoints;
+using Chat.Realtime.Delivery;
+
+namespace Chat.Realtime.WebSockets;
+
+internal enum OfferOutcome
+{
+    /// <summary>Not for this connection (or already seen); its cursor moved on.</summary>
+    Passed,
+    Queued,
+    /// <summary>A typing event that found the queue full.</summary>
+    Dropped,
+    /// <summary>The queue is full of events that may not be dropped: the connection must be closed.</summary>
+    Overflow,
+    /// <summary>The event revokes this connection's session.</summary>
+    Revoked,
+}
+
+/// <summary>An event waiting to be written, with the connection's cursor and membership just before it (a checkpoint taken in front of it).</summary>
+internal sealed record QueuedEvent(WebSocketEvent Event, EventCursor Before, Membership MembershipBefore, bool Droppable);
+
+/// <summary>A checkpoint captured for writing, with the membership it records (to know what the database holds once written).</summary>
+internal sealed record CapturedCheckpoint(CheckpointWrite Write, Membership Membership);
+
+/// <summary>
+/// One client socket: its place in the log, its membership, its bounded send queue and the writer that drains it.
+/// The dispatcher offers it events in log order (<see cref="Offer"/>, never blocking); the writer numbers what it
+/// takes from the queue, so seq counts exactly the events written, and numbering is the same on any node that
+/// replays the log from one of its checkpoints.
+/// </summary>
+internal sealed partial class ClientConnection
+{
+    private readonly WebSocket socket;
+    private readonly RealtimeOptions options;
+    private readonly ILogger logger;
+    private readonly Lock sync = new();
+    private readonly Queue<QueuedEvent> queue = new();
+    private readonly ConcurrentQueue<byte[]> replies = new();
+    private readonly Channel<bool> bell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> room = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource aborted = new();
+    // Positions of typing events dropped since the last checkpoint written before a send; ascending (log order).
+    private readonly List<EventCursor> unrecordedDrops = [];
+    private Func<ClientConnection, Task>? checkpointNow;
+    private int replyCount;
+
+    private EventCursor cursor;
+    private Membership membership = Membership.Empty;
+    private long nextSeq;
+    private long skipBelow;
+    private QueuedEvent? inFlight;
+    private long inFlightSeq;
+    private bool closed;
+    private bool stopWriting;
+    private long checkpointVersion;
+    private bool dirty;
+    private Membership? persistedMembership;
+    private DateTime lastCheckpoint;
+    private Task writer = Task.CompletedTask;
+
+    public ClientConnection(WebSocket socket, RealtimeOptions options, ILogger logger)
+    {
+        this.socket = socket;
+        this.options = options;
+        this.logger = logger;
+    }
+
+    /// <summary>Empty until the connection is opened (authenticated and given its id).</summary>
+    public string Id { get; private set; } = "";
+    public string UserId { get; private set; } = "";
+    public string SessionId { get; private set; } = "";
+    public long Generation { get; private set; }
+    public long StartSeq { get; private set; }
+
+    /// <summary>Checkpoint writes for one connection go one at a time, so "unchanged since the last write" is exact.</summary>
+    public SemaphoreSlim CheckpointGate { get; } = new(1, 1);
+
+    public bool IsOpen
+    {
+        get
+        {
+            lock (sync)
+            {
+                return Id.Length > 0 && !closed;
+            }
+        }
+    }
+
+    public EventCursor Cursor
+    {
+        get
+        {
+            lock (sync)
+            {
+                return cursor;
+            }
+        }
+    }
+
+    public CancellationToken Aborted => aborted.Token;
+
+    /// <summary>Gives the connection its identity and starting point: events after the checkpoint's cursor are numbered from its seq; those below <paramref name="skipBelow"/> the client already has.</summary>
+    public void Open(string id, string userId, string sessionId, long generation, Checkpoint start, long skipBelow, bool persisted)
+    {
+        lock (sync)
+        {
+            if (queue.Count > 0 || inFlight is not null)
+            {
+                throw new InvalidOperationException("A connection is opened with an empty queue.");
+            }
+            Id = id;
+            UserId = userId;
+            SessionId = sessionId;
+            Generation = generation;
+            StartSeq = start.Seq;
+            cursor = start.Cursor;
+            membership = start.Membership;
+            nextSeq = start.Seq;
+            this.skipBelow = skipBelow;
+            checkpointVersion = 0;
+            unrecordedDrops.Clear();
+            persistedMembership = persisted ? start.Membership : null;
+            dirty = !persisted;
+            lastCheckpoint = DateTime.UtcNow;
+        }
+    }
+
+    /// <summary>
+    /// Takes the next event of the log (in order; events at or before the cursor were seen already). Live offers
+    /// never wait: a full queue drops typing events, then overflows. Replay offers are never dropped (their seq
+    /// must come out as it did the first time); the replayer waits for room instead (<see cref="WaitForRoomAsync"/>).
+    /// </summary>
+    public OfferOutcome Offer(WebSocketEvent e, bool live)
+    {
+        OfferOutcome outcome;
+        lock (sync)
+        {
+            if (closed || Id.Length == 0 || e.Cursor <= cursor)
+            {
+                return OfferOutcome.Passed;
+            }
+            var before = cursor;
+            var membershipBefore = membership;
+            foreach (var change in e.Membership)
+            {
+                if (change.UserId == UserId)
+                {
+                    membership = membership.Apply(change);
+                }
+            }
+            cursor = e.Cursor;
+            if (!ReferenceEquals(membership, membershipBefore))
+            {
+                dirty = true;
+            }
+            if (e.RevokedSessionId == SessionId)
+            {
+                return OfferOutcome.Revoked;
+            }
+            if (!e.IsFor(Id, UserId, membership))
+            {
+                return OfferOutcome.Passed;
+            }
+            outcome = Enqueue(new QueuedEvent(e, before, membershipBefore, live && e.IsTyping), live);
+        }
+        if (outcome == OfferOutcome.Queued)
+        {
+            bell.Writer.TryWrite(true);
+        }
+        return outcome;
+    }
+
+    private OfferOutcome Enqueue(QueuedEvent item, bool live)
+    {
+        if (live && queue.Count >= options.SendQueueLimit)
+        {
+            if (queue.Any(q => q.Droppable))
+            {
+                var kept = queue.ToList();
+                queue.Clear();
+                foreach (var q in kept)
+                {
+                    if (q.Droppable)
+                    {
+                        unrecordedDrops.Add(q.Event.Cursor);
+                    }
+                    else
+                    {
+                        queue.Enqueue(q);
+                    }
+                }
+            }
+            if (queue.Count >= options.SendQueueLimit)
+            {
+                if (!item.Droppable)
+                {
+                    return OfferOutcome.Overflow;
+                }
+                unrecordedDrops.Add(item.Event.Cursor);
+                return OfferOutcome.Dropped;
+            }
+        }
+        queue.Enqueue(item);
+        return OfferOutcome.Queued;
+    }
+
+    /// <summary>Moves the cursor over a part of the log that held nothing for this connection (a replay page's frontier).</summary>
+    public void AdvanceTo(EventCursor frontier)
+    {
+        lock (sync)
+        {
+            cursor = EventCursor.Max(cursor, frontier);
+        }
+    }
+
+    /// <summary>Waits until the queue has room (replay only; the live dispatcher never waits).</summary>
+    public async Task WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            lock (sync)
+            {
+                if (queue.Count < options.SendQueueLimit || closed)
+                {
+                    return;
+                }
+            }
+            await room.Reader.WaitToReadAsync(cancellationToken);
+            room.Reader.TryRead(out _);
+        }
+    }
+
+    /// <summary>Waits until everything queued has been taken by the writer.</summary>
+    public async Task WaitForEmptyQueueAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            lock (sync)
+            {
+                if ((queue.Count == 0 && inFlight is null) || closed)
+                {
+                    return;
+                }
+            }
+            await room.Reader.WaitToReadAsync(cancellationToken);
+            room.Reader.TryRead(out _);
+        }
+    }
+
+    /// <summary>Queues a message that is not an event (an action reply, the hello); replies go before queued events.</summary>
+    public void SendReply(byte[] message)
+    {
+        if (Interlocked.Increment(ref replyCount) > options.ReplyQueueLimit)
+        {
+            Abort("it sends actions faster than it reads their replies");
+            return;
+        }
+        replies.Enqueue(message);
+        bell.Writer.TryWrite(true);
+    }
+
+    /// <summary>Captures a checkpoint of what has been written (an event being written counts as not yet written). Call holding <see cref="CheckpointGate"/>.</summary>
+    public CapturedCheckpoint? Capture(bool resetFallback)
+    {
+        lock (sync)
+        {
+            if (Id.Length == 0)
+            {
+                return null;
+            }
+            var (seq, at, m) = inFlight is { } flying ? (inFlightSeq, flying.Before, flying.MembershipBefore)
+                : queue.TryPeek(out var head) ? (nextSeq, head.Before, head.MembershipBefore)
+                : (nextSeq, cursor, membership);
+            dirty = false;
+            lastCheckpoint = DateTime.UtcNow;
+            var json = ReferenceEquals(m, persistedMembership) ? null : m.ToJson();
+            return new CapturedCheckpoint(new CheckpointWrite(Id, Generation, ++checkpointVersion, seq, at, json, resetFallback), m);
+        }
+    }
+
+    /// <summary>The captured checkpoint is in the database.</summary>
+    public void Written(CapturedCheckpoint checkpoint)
+    {
+        lock (sync)
+        {
+            if (checkpoint.Write.Generation == Generation && checkpoint.Write.ConnectionId == Id)
+            {
+                persistedMembership = checkpoint.Membership;
+            }
+        }
+    }
+
+    /// <summary>A write failed: try again at the next round.</summary>
+    public void NotWritten()
+    {
+        lock (sync)
+        {
+            dirty = true;
+        }
+    }
+
+    /// <summary>Whether the periodic checkpointer should write this connection now.</summary>
+    public bool NeedsCheckpoint(DateTime now)
+    {
+        lock (sync)
+        {
+            return Id.Length > 0 && !closed && (dirty || now - lastCheckpoint >= options.TouchInterval);
+        }
+    }
+
+    /// <summary>Starts the writer; <paramref name="checkpoint"/> writes a checkpoint right away (needed before a send that follows a dropped event).</summary>
+    public Task StartWriter(Func<ClientConnection, Task> checkpoint)
+    {
+        checkpointNow = checkpoint;
+        writer = Task.Run(WriteLoopAsync);
+        return writer;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (!aborted.IsCancellationRequested)
+            {
+                if (replies.TryDequeue(out var reply))
+                {
+                    Interlocked.Decrement(ref replyCount);
+                    await socket.SendAsync(reply, WebSocketMessageType.Text, true, aborted.Token);
+                    continue;
+                }
+                QueuedEvent? item = null;
+                long seq = 0;
+                var checkpointFirst = false;
+                lock (sync)
+                {
+                    if (stopWriting)
+                    {
+                        return;
+                    }
+                    if (queue.TryDequeue(out item))
+                    {
+                        seq = nextSeq++;
+                        inFlight = item;
+                        inFlightSeq = seq;
+                        dirty = true;
+                        // Replaying from a checkpoint in front of a dropped event would number it: before the first
+                        // send past a drop, a checkpoint past the drop must be in the database.
+                        checkpointFirst = unrecordedDrops.Count > 0 && unrecordedDrops[0] < item.Event.Cursor;
+                    }
+                }
+                room.Writer.TryWrite(true);
+                if (item is null)
+                {
+                    await bell.Reader.WaitToReadAsync(aborted.Token);
+                    bell.Reader.TryRead(out _);
+                    continue;
+                }
+                if (checkpointFirst)
+                {
+                    await checkpointNow!(this);
+                    lock (sync)
+                    {
+                        unrecordedDrops.RemoveAll(d => d <= item.Before);
+                    }
+                }
+                if (seq >= skipBelow)
+                {
+                    if (buffer.Length < item.Event.MaxLength)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = ArrayPool<byte>.Shared.Rent(item.Event.MaxLength);
+                    }
+                    var length = item.Event.Format(seq, buffer);
+                    await socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, true, aborted.Token);
+                }
+                lock (sync)
+                {
+                    inFlight = null;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            // Aborted, or the peer went away: the receive side ends the connection.
+            Abort(e is OperationCanceledException ? "aborted" : $"send failed: {e.Message}");
+        }
+        catch (Exception e)
+        {
+            LogWriterFailed(e, Id);
+            Abort("writer failed");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            room.Writer.TryWrite(true);
+        }
+    }
+
+    /// <summary>Closes at once, without a close handshake (a slow or taken-over connection); the client may resume.</summary>
+    public void Abort(string reason)
+    {
+        lock (sync)
+        {
+            if (closed && aborted.IsCancellationRequested)
+            {
+                return;
+            }
+            closed = true;
+        }
+        if (Id.Length > 0)
+        {
+            LogAborted(Id, UserId, reason);
+        }
+        aborted.Cancel();
+        socket.Abort();
+        room.Writer.TryWrite(true);
+    }
+
+    /// <summary>Closes with a close handshake after the event being written, if any; aborts if that takes too long.</summary>
+    public async Task CloseAsync(WebSocketCloseStatus status, string description)
+    {
+        lock (sync)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            stopWriting = true;
+        }
+        bell.Writer.TryWrite(true);
+        room.Writer.TryWrite(true);
+        try
+        {
+            await writer.WaitAsync(TimeSpan.FromSeconds(5));
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await socket.CloseOutputAsync(status, description, timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException or WebSocketException or ObjectDisposedException)
+        {
+            Abort($"close failed: {e.Message}");
+            return;
+        }
+        // The client answers the close frame, which ends the receive loop; one that does not is cut off.
+        _ = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ =>
+        {
+            if (socket.State != WebSocketState.Closed)
+            {
+                Abort("no answer to the close frame");
+            }
+        }, TaskScheduler.Default);
+    }
+
+    /// <summary>Stops the writer (after its current send) and waits for it; the connection's end.</summary>
+    public async Task StopWriterAsync()
+    {
+        lock (sync)
+        {
+            closed = true;
+            stopWriting = true;
+        }
+        bell.Writer.TryWrite(true);
+        room.Writer.TryWrite(true);
+        try
+        {
+            await writer.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            Abort("the writer did not stop");
+            await writer;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "WebSocket {ConnectionId} of user {UserId} closed: {Reason}")]
+    private partial void LogAborted(string connectionId, string userId, string reason);
+
+    [LoggerMessage(LogLevel.Error, "WebSocket {ConnectionId}: the writer failed")]
+    private partial void LogWriterFailed(Exception e, string connectionId);
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using Chat.Authentication;
+using Chat.ServiceDefaults;
+using Chat.Store.Model;
+using Microsoft.AspNetCore.Authentication;
+
+namespace Chat.Realtime.WebSockets;
+
+public static class WebSocketEndpoints
+{
+    /// <summary>GET /api/v4/websocket: Mattermost's WebSocket, with ?connection_id=&amp;sequence_number= to resume.</summary>
+    public static IEndpointRouteBuilder MapWebSocketEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v4/websocket", ConnectAsync);
+        return app;
+    }
+
+    private static async Task ConnectAsync(HttpContext context, WebSocketProtocol protocol, RealtimeOptions options)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            throw AppErrorException.BadRequest("api.web_socket.connect.upgrade.app_error", "This endpoint only accepts WebSocket upgrades.");
+        }
+        var query = context.Request.Query;
+        var resumeId = query["connection_id"].ToString();
+        if (resumeId.Length > 0 && !Ids.IsValid(resumeId))
+        {
+            throw AppErrorException.InvalidParam("connection_id");
+        }
+        long sequenceNumber = 0;
+        var rawSequence = query["sequence_number"].ToString();
+        if (rawSequence.Length > 0 && !(long.TryParse(rawSequence, NumberStyles.None, CultureInfo.InvariantCulture, out sequenceNumber) && sequenceNumber >= 0))
+        {
+            throw AppErrorException.InvalidParam("sequence_number");
+        }
+
+        // Credentials on the upgrade (Authorization header, MMAUTHTOKEN cookie) are checked now; without any, the
+        // socket opens and waits for the authentication_challenge action.
+        var authentication = await context.AuthenticateAsync(SessionAuthenticationHandler.SchemeName);
+        if (authentication.Failure is not null)
+        {
+            throw AppErrorException.Unauthorized();
+        }
+        var session = authentication.Succeeded ? context.Features.Get<Session>() : null;
+        if (session is not null && SessionTokens.Read(context.Request).FromCookie && !SameOrigin(context.Request))
+        {
+            // A page on another site must not ride the browser's cookie into a user's event stream.
+            throw AppErrorException.Forbidden("cross-origin WebSocket with a session cookie");
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = options.KeepAliveInterval,
+            KeepAliveTimeout = options.KeepAliveInterval,
+        });
+        await protocol.RunAsync(socket, session, resumeId.Length > 0 ? resumeId : null, sequenceNumber, context.RequestAborted);
+    }
+
+    private static bool SameOrigin(HttpRequest request)
+    {
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length == 0
+            || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
+    }
+}

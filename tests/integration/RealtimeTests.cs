@@ -1,0 +1,419 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Chat.Testing;
+
+namespace Chat.IntegrationTests;
+
+/// <summary>
+/// Mattermost's WebSocket on the realtime nodes, with 2 api and 2 realtime nodes on one database: delivery across
+/// nodes, typing, the audience following membership, revoked sessions, resuming on the other node after a SIGKILL,
+/// the resume window, and back-pressure.
+/// </summary>
+[Collection(RealtimeCollection.Name)]
+public sealed class RealtimeTests(RealtimeFixture cluster) : IAsyncLifetime
+{
+    public async Task InitializeAsync()
+    {
+        await cluster.EnsureRunningAsync(cluster.Realtime1);
+        await cluster.EnsureRunningAsync(cluster.Realtime2);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task A_client_on_realtime_1_gets_hello_pong_and_a_post_created_through_api_2()
+    {
+        var (alice, bob, teamId, channelId) = await ChannelWithTwoMembersAsync();
+        await using var socket = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, bob.Token);
+
+        var hello = await socket.NextEventAsync();
+        Assert.Equal("hello", (string?)hello["event"]);
+        Assert.Equal(0L, (long)hello["seq"]!);
+        Assert.Matches("^[a-z0-9]{26}$", (string?)hello["data"]!["connection_id"]);
+        Assert.Equal("realtime-1", (string?)hello["data"]!["server_hostname"]);
+        Assert.False(string.IsNullOrEmpty((string?)hello["data"]!["server_version"]));
+        Assert.Equal(bob.UserId, (string?)hello["broadcast"]!["user_id"]);
+
+        var pong = await socket.SendAsync("ping");
+        Assert.Equal("OK", (string?)pong["status"]);
+        Assert.Equal("pong", (string?)pong["data"]!["text"]);
+        Assert.False(string.IsNullOrEmpty((string?)pong["data"]!["node_id"]));
+        Assert.False(string.IsNullOrEmpty((string?)pong["data"]!["version"]));
+        Assert.InRange((long)pong["data"]!["server_time"]!, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
+
+        var created = await alice.On(cluster.Api2.BaseUrl).CreatePostAsync(channelId, "hello from api-2");
+        var posted = await socket.WaitForAsync("posted", e => PostOf(e)["id"]?.GetValue<string>() == created.Id());
+        var post = PostOf(posted);
+        Assert.Equal("hello from api-2", (string?)post["message"]);
+        Assert.Equal(channelId, (string?)post["channel_id"]);
+        Assert.Equal(alice.UserId, (string?)post["user_id"]);
+        Assert.Equal("O", (string?)posted["data"]!["channel_type"]);
+        Assert.Equal(teamId, (string?)posted["data"]!["team_id"]);
+        Assert.Equal($"@{alice.Username}", (string?)posted["data"]!["sender_name"]);
+        Assert.False(string.IsNullOrEmpty((string?)posted["data"]!["channel_name"]));
+        Assert.Equal(channelId, (string?)posted["broadcast"]!["channel_id"]);
+        Assert.Null(posted["membership"]);
+        AssertContiguous(socket.Events, from: 0);
+    }
+
+    [Fact]
+    public async Task Credentials_come_by_header_cookie_or_challenge_and_bad_ones_are_refused()
+    {
+        var user = await cluster.NewUserAsync(cluster.Api2);
+        await using (var cookie = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, user.Token, credentials: "cookie"))
+        {
+            Assert.Equal("hello", (string?)(await cookie.NextEventAsync())["event"]);
+        }
+
+        await using (var anonymous = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, token: null))
+        {
+            var refused = await anonymous.SendAsync("ping");
+            Assert.Equal("FAIL", (string?)refused["status"]);
+            Assert.Equal(401, (int)refused["error"]!["status_code"]!);
+            var wrong = await anonymous.SendAsync("authentication_challenge", new { token = "not-a-token" });
+            Assert.Equal("FAIL", (string?)wrong["status"]);
+            Assert.Equal("OK", (string?)(await anonymous.SendAsync("authentication_challenge", new { token = user.Token }))["status"]);
+            Assert.Equal("hello", (string?)(await anonymous.NextEventAsync())["event"]);
+            Assert.Equal("OK", (string?)(await anonymous.SendAsync("ping"))["status"]);
+            var unknown = await anonymous.SendAsync("no_such_action");
+            Assert.Equal("FAIL", (string?)unknown["status"]);
+            Assert.Equal(400, (int)unknown["error"]!["status_code"]!);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await UpgradeStatusAsync(cluster.Realtime1.BaseUrl, s => s.Options.SetRequestHeader("Authorization", "Bearer wrongtoken")));
+        // A page on another site cannot ride the session cookie.
+        Assert.Equal(HttpStatusCode.Forbidden, await UpgradeStatusAsync(cluster.Realtime1.BaseUrl, s =>
+        {
+            s.Options.SetRequestHeader("Cookie", $"MMAUTHTOKEN={user.Token}");
+            s.Options.SetRequestHeader("Origin", "https://evil.example");
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, await UpgradeStatusAsync(cluster.Realtime1.BaseUrl, _ => { }, "?connection_id=not-an-id"));
+        Assert.Equal(HttpStatusCode.BadRequest, await UpgradeStatusAsync(cluster.Realtime1.BaseUrl, _ => { }, "?sequence_number=-1"));
+
+        // Not an upgrade: an AppError.
+        using var plain = await cluster.Http.GetAsync($"{cluster.Realtime1.BaseUrl}/api/v4/websocket");
+        Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
+        var error = JsonNode.Parse(await plain.Content.ReadAsStringAsync())!;
+        Assert.Equal(400, (int)error["status_code"]!);
+        Assert.False(string.IsNullOrEmpty((string?)error["id"]));
+    }
+
+    [Fact]
+    public async Task Typing_from_a_user_on_realtime_2_reaches_members_on_realtime_1_but_not_the_typist()
+    {
+        var (alice, bob, teamId, channelId) = await ChannelWithTwoMembersAsync();
+        var outsider = await cluster.NewUserAsync(cluster.Api1);
+        await alice.AddToTeamAsync(teamId, outsider);
+        await using var bobSocket = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, bob.Token);
+        await using var aliceSocket = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, alice.Token, credentials: "challenge");
+        await using var outsiderSocket = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, outsider.Token);
+        await bobSocket.WaitForAsync("hello");
+        await aliceSocket.WaitForAsync("hello");
+        await outsiderSocket.WaitForAsync("hello");
+
+        var root = await alice.CreatePostAsync(channelId, "thread root");
+        var reply = await aliceSocket.SendAsync("user_typing", new { channel_id = channelId, parent_id = root.Id() });
+        Assert.Equal("OK", (string?)reply["status"]);
+        var typing = await bobSocket.WaitForAsync("typing");
+        Assert.Equal(alice.UserId, (string?)typing["data"]!["user_id"]);
+        Assert.Equal(root.Id(), (string?)typing["data"]!["parent_id"]);
+        Assert.Equal(channelId, (string?)typing["broadcast"]!["channel_id"]);
+        Assert.Equal(true, (bool?)typing["broadcast"]!["omit_users"]![alice.UserId!]);
+
+        // Only members may type; the channel must be an id.
+        var refused = await outsiderSocket.SendAsync("user_typing", new { channel_id = channelId, parent_id = "" });
+        Assert.Equal("FAIL", (string?)refused["status"]);
+        Assert.Equal(403, (int)refused["error"]!["status_code"]!);
+        var invalid = await aliceSocket.SendAsync("user_typing", new { channel_id = "nope", parent_id = "" });
+        Assert.Equal(400, (int)invalid["error"]!["status_code"]!);
+
+        // A marker after the typing: the typist and the outsider got no typing event before it.
+        var marker = await bob.CreatePostAsync(channelId, "marker");
+        await aliceSocket.WaitForAsync("posted", e => PostOf(e)["id"]?.GetValue<string>() == marker.Id());
+        Assert.DoesNotContain(aliceSocket.Events, e => (string?)e["event"] == "typing");
+        Assert.DoesNotContain(outsiderSocket.Events, e => (string?)e["event"] == "typing" || (string?)e["event"] == "posted");
+        AssertContiguous(bobSocket.Events, from: 0);
+        AssertContiguous(aliceSocket.Events, from: 0);
+    }
+
+    [Fact]
+    public async Task A_user_removed_from_a_channel_stops_getting_its_events_at_once()
+    {
+        var (alice, bob, teamId, channelId) = await ChannelWithTwoMembersAsync();
+        var other = await alice.CreateChannelAsync(teamId);
+        await alice.AddToChannelAsync(other, bob);
+        await using var socket = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, bob.Token);
+        await socket.WaitForAsync("hello");
+
+        var before = await alice.CreatePostAsync(channelId, "before removal");
+        await socket.WaitForAsync("posted", e => PostOf(e)["id"]?.GetValue<string>() == before.Id());
+
+        (await alice.On(cluster.Api2.BaseUrl).DeleteAsync($"/api/v4/channels/{channelId}/members/{bob.UserId}")).Expect(200);
+        // Posted right after the removal, before bob's socket could possibly have noticed anything.
+        var after = await alice.CreatePostAsync(channelId, "after removal");
+        var marker = await alice.CreatePostAsync(other, "marker in the other channel");
+
+        var removed = await socket.WaitForAsync("user_removed");
+        Assert.Equal(channelId, (string?)removed["data"]!["channel_id"]);
+        await socket.WaitForAsync("posted", e => PostOf(e)["id"]?.GetValue<string>() == marker.Id());
+        Assert.DoesNotContain(socket.Events, e => (string?)e["event"] == "posted" && PostOf(e)["id"]?.GetValue<string>() == after.Id());
+        AssertContiguous(socket.Events, from: 0);
+
+        // Joining again brings the channel's events back.
+        await alice.AddToChannelAsync(channelId, bob);
+        var again = await alice.CreatePostAsync(channelId, "welcome back");
+        await socket.WaitForAsync("posted", e => PostOf(e)["id"]?.GetValue<string>() == again.Id());
+    }
+
+    [Fact]
+    public async Task A_revoked_sessions_sockets_are_closed_and_other_sessions_stay()
+    {
+        var user = await cluster.NewUserAsync(cluster.Api1);
+        var second = new ApiClient(cluster.Http, cluster.Api2.BaseUrl);
+        await second.LoginAsync(user.Username!);
+        await using var revoked = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, user.Token);
+        await using var kept = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, second.Token);
+        await revoked.WaitForAsync("hello");
+        await kept.WaitForAsync("hello");
+
+        (await user.On(cluster.Api2.BaseUrl).PostAsync("/api/v4/users/logout", null)).Expect(200);
+        var closed = await revoked.Closed.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, closed);
+        Assert.Equal("OK", (string?)(await kept.SendAsync("ping"))["status"]);
+        Assert.False(kept.Closed.IsCompleted);
+
+        // The revoked token cannot open a socket again.
+        Assert.Equal(HttpStatusCode.Unauthorized, await UpgradeStatusAsync(cluster.Realtime2.BaseUrl, s => s.Options.SetRequestHeader("Authorization", $"Bearer {user.Token}")));
+    }
+
+    [Fact]
+    public async Task A_client_resumes_on_realtime_2_after_realtime_1_is_killed_with_nothing_missed_or_repeated()
+    {
+        var (alice, bob, _, channelId) = await ChannelWithTwoMembersAsync();
+        var first = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, bob.Token);
+        var hello = await first.NextEventAsync();
+        var connectionId = (string)hello["data"]!["connection_id"]!;
+        var seen = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var post = await alice.CreatePostAsync(channelId, $"before {i}");
+            await first.WaitForAsync("posted", e => PostOf(e)["id"]?.GetValue<string>() == post.Id());
+            seen.Add(post.Id());
+        }
+        var next = (long)first.Events[^1]["seq"]! + 1;
+
+        // No graceful anything: the node and its in-memory state are gone.
+        cluster.Realtime1.Kill();
+        await first.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        await first.DisposeAsync();
+        var missed = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            missed.Add((await alice.On(i % 2 == 0 ? cluster.Api1.BaseUrl : cluster.Api2.BaseUrl).CreatePostAsync(channelId, $"while away {i}")).Id());
+        }
+
+        await using var resumed = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, bob.Token, connectionId, next);
+        var replayed = new List<JsonNode>();
+        for (var i = 0; i < missed.Count; i++)
+        {
+            replayed.Add(await resumed.NextEventAsync());
+        }
+        // Exactly the missed posts, in order, numbered on from where the client was: no hello, no repeats.
+        Assert.Equal(missed, replayed.Select(e => (string)PostOf(e)["id"]!));
+        AssertContiguous(replayed, from: next);
+
+        var live = await alice.On(cluster.Api2.BaseUrl).CreatePostAsync(channelId, "live again");
+        var liveEvent = await resumed.NextEventAsync();
+        Assert.Equal(live.Id(), (string?)PostOf(liveEvent)["id"]);
+        Assert.Equal(next + missed.Count, (long)liveEvent["seq"]!);
+        Assert.DoesNotContain(resumed.Events, e => (string?)e["event"] == "hello");
+        Assert.Equal("realtime-2", await cluster.ScalarAsync<string>("SELECT node FROM websocket_connections WHERE id = $1", connectionId));
+    }
+
+    [Fact]
+    public async Task A_node_that_stops_gracefully_lets_its_clients_resume_on_the_other()
+    {
+        var (alice, bob, _, channelId) = await ChannelWithTwoMembersAsync();
+        var first = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, bob.Token);
+        var connectionId = (string)(await first.NextEventAsync())["data"]!["connection_id"]!;
+        var post = await alice.CreatePostAsync(channelId, "one");
+        await first.WaitForAsync("posted");
+        var next = (long)first.Events[^1]["seq"]! + 1;
+
+        var stopping = cluster.Realtime2.StopAsync();
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await first.Closed.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, await stopping);
+        await first.DisposeAsync();
+        var missed = await alice.CreatePostAsync(channelId, "two");
+
+        await using var resumed = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, bob.Token, connectionId, next);
+        var e = await resumed.NextEventAsync();
+        Assert.Equal(missed.Id(), (string?)PostOf(e)["id"]);
+        Assert.Equal(next, (long)e["seq"]!);
+        Assert.NotEqual(post.Id(), (string?)PostOf(e)["id"]);
+    }
+
+    [Fact]
+    public async Task Past_the_resume_window_or_with_a_bad_resume_the_client_gets_a_new_connection_and_hello()
+    {
+        var (alice, bob, _, channelId) = await ChannelWithTwoMembersAsync();
+        // Signed up first: a sign-up is an event for everyone.
+        var mallory = await cluster.NewUserAsync(cluster.Api2);
+        var first = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, bob.Token);
+        var connectionId = (string)(await first.NextEventAsync())["data"]!["connection_id"]!;
+        await alice.CreatePostAsync(channelId, "seen");
+        await first.WaitForAsync("posted");
+        await first.CloseAsync();
+        await first.DisposeAsync();
+
+        // Another user cannot take the connection over, and a client claiming more than the log holds cannot resume.
+        await AssertNewConnectionAsync(mallory.Token!, connectionId, 2);
+        await AssertNewConnectionAsync(bob.Token!, connectionId, 1000);
+        await AssertNewConnectionAsync(bob.Token!, "abcdefghijklmnopqrstuvwxyz", 2);
+
+        // Within the window the same connection continues (after the attempts above, which changed nothing for it).
+        await using (var within = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, bob.Token, connectionId, 2))
+        {
+            Assert.Equal("OK", (string?)(await within.SendAsync("ping"))["status"]);
+            Assert.Empty(await within.DrainAsync(TimeSpan.FromMilliseconds(500)));
+            await within.CloseAsync();
+        }
+
+        // Past the window (15 minutes by default), as if the client had been away that long.
+        await cluster.ScalarAsync<int>("WITH u AS (UPDATE websocket_connections SET last_seen = now() - interval '16 minutes' WHERE id = $1 RETURNING 1) SELECT count(*)::int FROM u", connectionId);
+        var hello = await AssertNewConnectionAsync(bob.Token!, connectionId, 2);
+        Assert.NotEqual(connectionId, (string?)hello["data"]!["connection_id"]);
+    }
+
+    [Fact]
+    public async Task A_slow_consumer_is_closed_without_delaying_the_others()
+    {
+        var (alice, bob, teamId, channelId) = await ChannelWithTwoMembersAsync();
+        var slowUser = await cluster.NewUserAsync(cluster.Api1);
+        await alice.AddToTeamAsync(teamId, slowUser);
+        await alice.AddToChannelAsync(channelId, slowUser);
+        await using var fast = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, bob.Token);
+        await fast.WaitForAsync("hello");
+        // A client that stops reading: a raw socket with a tiny receive buffer that never reads past the upgrade.
+        using var slow = await StalledSocketAsync(cluster.Realtime1.BaseUrl, slowUser.Token!);
+
+        const int count = 1500;
+        var body = new string('x', 8 * 1024);
+        var payloads = Enumerable.Range(0, count).Select(i => JsonSerializer.Serialize(new
+        {
+            @event = "flood",
+            data = new { n = i, body },
+            broadcast = new { channel_id = channelId },
+        })).ToList();
+        var started = DateTime.UtcNow;
+        foreach (var chunk in payloads.Chunk(100))
+        {
+            await cluster.AppendEventsAsync(chunk);
+        }
+        var last = await fast.WaitForAsync("flood", e => (int)e["data"]!["n"]! == count - 1, TimeSpan.FromSeconds(60));
+        var elapsed = DateTime.UtcNow - started;
+        Assert.Equal(count, fast.Events.Count(e => (string?)e["event"] == "flood"));
+        AssertContiguous(fast.Events, from: 0);
+        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"the fast client took {elapsed} for {count} events");
+
+        // The slow one was cut off: reading what it has, it reaches the end of the stream long before all 12 MB.
+        var read = await ReadToEndAsync(slow, TimeSpan.FromSeconds(30));
+        Assert.True(read < count * body.Length, $"the slow client read {read} bytes; it was never closed");
+        Assert.NotNull(last);
+    }
+
+    private async Task<JsonNode> AssertNewConnectionAsync(string token, string connectionId, long sequenceNumber)
+    {
+        await using var socket = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, token, connectionId, sequenceNumber);
+        var hello = await socket.NextEventAsync();
+        Assert.Equal("hello", (string?)hello["event"]);
+        Assert.Equal(0L, (long)hello["seq"]!);
+        Assert.NotEqual(connectionId, (string?)hello["data"]!["connection_id"]);
+        await socket.CloseAsync();
+        return hello;
+    }
+
+    private async Task<(ApiClient Alice, ApiClient Bob, string TeamId, string ChannelId)> ChannelWithTwoMembersAsync()
+    {
+        var users = await Task.WhenAll(cluster.NewUserAsync(cluster.Api1, "alice"), cluster.NewUserAsync(cluster.Api2, "bob"));
+        var (alice, bob) = (users[0], users[1]);
+        var teamId = await alice.CreateTeamAsync();
+        await alice.AddToTeamAsync(teamId, bob);
+        var channelId = await alice.CreateChannelAsync(teamId);
+        await alice.AddToChannelAsync(channelId, bob);
+        return (alice, bob, teamId, channelId);
+    }
+
+    private static JsonNode PostOf(JsonNode e) => JsonNode.Parse((string)e["data"]!["post"]!)!;
+
+    private static void AssertContiguous(IReadOnlyList<JsonNode> events, long from)
+    {
+        var seqs = events.Select(e => (long)e["seq"]!).ToList();
+        Assert.True(seqs.SequenceEqual(Enumerable.Range(0, seqs.Count).Select(i => from + i)), $"seqs are not contiguous from {from}: {MattermostSocket.Describe(events)}");
+    }
+
+    private static async Task<HttpStatusCode> UpgradeStatusAsync(string baseUrl, Action<ClientWebSocket> configure, string query = "")
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        configure(socket);
+        try
+        {
+            await socket.ConnectAsync(new Uri($"{baseUrl.Replace("http://", "ws://", StringComparison.Ordinal)}/api/v4/websocket{query}"), CancellationToken.None);
+        }
+        catch (WebSocketException)
+        {
+            return socket.HttpStatusCode;
+        }
+        socket.Abort();
+        return socket.HttpStatusCode;
+    }
+
+    /// <summary>Upgrades a raw TCP connection with a tiny receive buffer, then stops reading.</summary>
+    private static async Task<Socket> StalledSocketAsync(string baseUrl, string token)
+    {
+        var uri = new Uri(baseUrl);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 1024 };
+        await socket.ConnectAsync(IPAddress.Loopback, uri.Port);
+        var request = $"GET /api/v4/websocket HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            $"Sec-WebSocket-Key: {Convert.ToBase64String(Guid.NewGuid().ToByteArray())}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request));
+        var response = new StringBuilder();
+        var one = new byte[1];
+        while (!response.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            if (await socket.ReceiveAsync(one) == 0)
+            {
+                throw new InvalidOperationException($"The upgrade failed: {response}");
+            }
+            response.Append((char)one[0]);
+        }
+        Assert.StartsWith("HTTP/1.1 101", response.ToString(), StringComparison.Ordinal);
+        return socket;
+    }
+
+    /// <summary>Reads until the server ends the stream (or resets it); returns the bytes read.</summary>
+    private static async Task<long> ReadToEndAsync(Socket socket, TimeSpan timeout)
+    {
+        var buffer = new byte[256 * 1024];
+        long total = 0;
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token)) > 0)
+            {
+                total += n;
+            }
+        }
+        catch (SocketException)
+        {
+            // Reset by the server: closed all the same.
+        }
+        return total;
+    }
+}

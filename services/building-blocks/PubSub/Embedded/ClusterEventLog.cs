@@ -9,7 +9,7 @@ namespace Chat.BuildingBlocks.PubSub.Embedded;
 /// <see cref="IEventLog"/> over cluster_events, sharing the readers' query and follow loop with the pub/sub
 /// provider. A hosted service: it migrates the log's schema and runs the wake-up notifier for its appends.
 /// </summary>
-public sealed class ClusterEventLog : IEventLog, IHostedService
+public sealed class ClusterEventLog : IEventLog, IHostedService, IAsyncDisposable
 {
     private readonly NpgsqlDataSource dataSource;
     private readonly BuildingBlocksMigrator migrator;
@@ -90,6 +90,14 @@ public sealed class ClusterEventLog : IEventLog, IHostedService
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!stopping.IsCancellationRequested)
+        {
+            await StopAsync(CancellationToken.None);
         }
     }
 }

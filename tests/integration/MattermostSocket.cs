@@ -15,7 +15,7 @@ public sealed class MattermostSocket : IAsyncDisposable
 {
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(15);
 
-    private readonly ClientWebSocket _socket;
+    private readonly WebSocket _socket;
     private readonly Channel<JsonNode> _unread = Channel.CreateUnbounded<JsonNode>();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonNode>> _replies = new();
     private readonly List<JsonNode> _events = [];
@@ -23,7 +23,7 @@ public sealed class MattermostSocket : IAsyncDisposable
     private long _nextAction;
     private Task _receiving = Task.CompletedTask;
 
-    private MattermostSocket(ClientWebSocket socket) => _socket = socket;
+    private MattermostSocket(WebSocket socket) => _socket = socket;
 
     /// <summary>Every event received so far (not replies), in order.</summary>
     public IReadOnlyList<JsonNode> Events
@@ -67,6 +67,42 @@ public sealed class MattermostSocket : IAsyncDisposable
         }
         return client;
     }
+
+    /// <summary>
+    /// A client that does not read until <see cref="StartReading"/>: a raw TCP connection with a tiny receive buffer
+    /// (no autotuning), upgraded by hand, so the server soon finds it cannot write to it.
+    /// </summary>
+    public static async Task<MattermostSocket> ConnectStalledAsync(string baseUrl, string token)
+    {
+        var uri = new Uri(baseUrl);
+        var tcp = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+        {
+            ReceiveBufferSize = 1024,
+        };
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, uri.Port);
+        var request = $"GET /api/v4/websocket HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            $"Sec-WebSocket-Key: {Convert.ToBase64String(Guid.NewGuid().ToByteArray())}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n";
+        await tcp.SendAsync(Encoding.ASCII.GetBytes(request));
+        var response = new StringBuilder();
+        var one = new byte[1];
+        while (!response.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            if (await tcp.ReceiveAsync(one) == 0)
+            {
+                throw new InvalidOperationException($"The upgrade failed: {response}");
+            }
+            response.Append((char)one[0]);
+        }
+        if (!response.ToString().StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The upgrade failed: {response}");
+        }
+        var socket = WebSocket.CreateFromStream(new System.Net.Sockets.NetworkStream(tcp, ownsSocket: true), new WebSocketCreationOptions { IsServer = false });
+        return new MattermostSocket(socket);
+    }
+
+    /// <summary>Starts reading a socket from <see cref="ConnectStalledAsync"/>.</summary>
+    public void StartReading() => _receiving = Task.Run(ReceiveLoopAsync);
 
     /// <summary>Sends an action and returns its reply.</summary>
     public async Task<JsonNode> SendAsync(string action, object? data = null, TimeSpan? timeout = null)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -298,32 +297,86 @@ public sealed class RealtimeTests(RealtimeFixture cluster) : IAsyncLifetime
         await alice.AddToChannelAsync(channelId, slowUser);
         await using var fast = await MattermostSocket.ConnectAsync(cluster.Realtime1.BaseUrl, bob.Token);
         await fast.WaitForAsync("hello");
-        // A client that stops reading: a raw socket with a tiny receive buffer that never reads past the upgrade.
-        using var slow = await StalledSocketAsync(cluster.Realtime1.BaseUrl, slowUser.Token!);
+        await using var slow = await MattermostSocket.ConnectStalledAsync(cluster.Realtime1.BaseUrl, slowUser.Token!);
+        await WaitForConnectionRowAsync(slowUser);
 
         const int count = 1500;
-        var body = new string('x', 8 * 1024);
-        var payloads = Enumerable.Range(0, count).Select(i => JsonSerializer.Serialize(new
-        {
-            @event = "flood",
-            data = new { n = i, body },
-            broadcast = new { channel_id = channelId },
-        })).ToList();
         var started = DateTime.UtcNow;
-        foreach (var chunk in payloads.Chunk(100))
-        {
-            await cluster.AppendEventsAsync(chunk);
-        }
-        var last = await fast.WaitForAsync("flood", e => (int)e["data"]!["n"]! == count - 1, TimeSpan.FromSeconds(60));
+        await AppendFloodAsync(channelId, Enumerable.Range(0, count).Select(i => ("flood", i)));
+        await fast.WaitForAsync("flood", e => (int)e["data"]!["n"]! == count - 1, TimeSpan.FromSeconds(60));
         var elapsed = DateTime.UtcNow - started;
-        Assert.Equal(count, fast.Events.Count(e => (string?)e["event"] == "flood"));
+        Assert.Equal(Enumerable.Range(0, count), fast.Events.Where(e => (string?)e["event"] == "flood").Select(e => (int)e["data"]!["n"]!));
         AssertContiguous(fast.Events, from: 0);
-        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"the fast client took {elapsed} for {count} events");
+        Assert.True(elapsed < TimeSpan.FromSeconds(20), $"the fast client took {elapsed} for {count} events of 8 KB");
 
-        // The slow one was cut off: reading what it has, it reaches the end of the stream long before all 12 MB.
-        var read = await ReadToEndAsync(slow, TimeSpan.FromSeconds(30));
-        Assert.True(read < count * body.Length, $"the slow client read {read} bytes; it was never closed");
-        Assert.NotNull(last);
+        // The slow one was cut off (no close frame: it was not reading) long before it could get everything.
+        slow.StartReading();
+        Assert.Null(await slow.Closed.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.InRange(slow.Events.Count(e => (string?)e["event"] == "flood"), 0, count - 1);
+        AssertContiguous(slow.Events, from: 0);
+    }
+
+    [Fact]
+    public async Task Under_pressure_typing_is_dropped_first_and_numbering_survives_a_resume_on_the_other_node()
+    {
+        var (alice, bob, _, channelId) = await ChannelWithTwoMembersAsync();
+        await using var stalled = await MattermostSocket.ConnectStalledAsync(cluster.Realtime1.BaseUrl, bob.Token!);
+        await WaitForConnectionRowAsync(bob);
+
+        // 40 ordinary events around 3,000 typing events, 8 KB each: far more than the socket's buffers and the send
+        // queue hold, yet never more ordinary events than the queue holds.
+        const int typing = 3000;
+        await AppendFloodAsync(channelId, [
+            .. Enumerable.Range(0, 20).Select(i => ("flood", i)),
+            .. Enumerable.Range(0, typing).Select(i => ("typing", i)),
+            .. Enumerable.Range(20, 20).Select(i => ("flood", i)),
+        ]);
+        stalled.StartReading();
+        await stalled.WaitForAsync("flood", e => (int)e["data"]!["n"]! == 39, TimeSpan.FromSeconds(60));
+        Assert.False(stalled.Closed.IsCompleted, "the connection was closed instead of dropping typing events");
+        Assert.Equal(Enumerable.Range(0, 40), stalled.Events.Where(e => (string?)e["event"] == "flood").Select(e => (int)e["data"]!["n"]!));
+        var typingGot = stalled.Events.Where(e => (string?)e["event"] == "typing").Select(e => (int)e["data"]!["n"]!).ToList();
+        Assert.InRange(typingGot.Count, 0, typing - 1);
+        Assert.Equal(typingGot.Order(), typingGot);
+        AssertContiguous(stalled.Events, from: 0);
+        var connectionId = (string)stalled.Events[0]["data"]!["connection_id"]!;
+        var next = (long)stalled.Events[^1]["seq"]! + 1;
+
+        // Killed at once: only the checkpoints written before sends that followed drops record the drops.
+        cluster.Realtime1.Kill();
+        var posts = new[] { await alice.CreatePostAsync(channelId, "after the flood 1"), await alice.CreatePostAsync(channelId, "after the flood 2") };
+        await using var resumed = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, bob.Token, connectionId, next);
+        var replayed = new[] { await resumed.NextEventAsync(), await resumed.NextEventAsync() };
+        Assert.True(replayed.All(e => (string?)e["event"] == "posted"), $"expected the two posts, got {MattermostSocket.Describe(replayed)}");
+        Assert.Equal(posts.Select(p => p.Id()), replayed.Select(e => (string?)PostOf(e)["id"]));
+        AssertContiguous(replayed, from: next);
+        Assert.Empty(await resumed.DrainAsync(TimeSpan.FromMilliseconds(500)));
+    }
+
+    /// <summary>The socket's connection is open (its checkpoint row exists): events appended from now on reach it.</summary>
+    private async Task WaitForConnectionRowAsync(ApiClient user)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await cluster.ScalarAsync<long>("SELECT count(*) FROM websocket_connections WHERE user_id = $1", user.UserId!) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the connection never opened");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Appends events of 8 KB each to the channel, in order, 100 per transaction.</summary>
+    private async Task AppendFloodAsync(string channelId, IEnumerable<(string Event, int N)> events)
+    {
+        var body = new string('x', 8 * 1024);
+        foreach (var chunk in events.Chunk(100))
+        {
+            await cluster.AppendEventsAsync([.. chunk.Select(e => JsonSerializer.Serialize(new
+            {
+                @event = e.Event,
+                data = new { n = e.N, body },
+                broadcast = new { channel_id = channelId },
+            }))]);
+        }
     }
 
     private async Task<JsonNode> AssertNewConnectionAsync(string token, string connectionId, long sequenceNumber)
@@ -371,49 +424,5 @@ public sealed class RealtimeTests(RealtimeFixture cluster) : IAsyncLifetime
         }
         socket.Abort();
         return socket.HttpStatusCode;
-    }
-
-    /// <summary>Upgrades a raw TCP connection with a tiny receive buffer, then stops reading.</summary>
-    private static async Task<Socket> StalledSocketAsync(string baseUrl, string token)
-    {
-        var uri = new Uri(baseUrl);
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 1024 };
-        await socket.ConnectAsync(IPAddress.Loopback, uri.Port);
-        var request = $"GET /api/v4/websocket HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            $"Sec-WebSocket-Key: {Convert.ToBase64String(Guid.NewGuid().ToByteArray())}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n";
-        await socket.SendAsync(Encoding.ASCII.GetBytes(request));
-        var response = new StringBuilder();
-        var one = new byte[1];
-        while (!response.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            if (await socket.ReceiveAsync(one) == 0)
-            {
-                throw new InvalidOperationException($"The upgrade failed: {response}");
-            }
-            response.Append((char)one[0]);
-        }
-        Assert.StartsWith("HTTP/1.1 101", response.ToString(), StringComparison.Ordinal);
-        return socket;
-    }
-
-    /// <summary>Reads until the server ends the stream (or resets it); returns the bytes read.</summary>
-    private static async Task<long> ReadToEndAsync(Socket socket, TimeSpan timeout)
-    {
-        var buffer = new byte[256 * 1024];
-        long total = 0;
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            int n;
-            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token)) > 0)
-            {
-                total += n;
-            }
-        }
-        catch (SocketException)
-        {
-            // Reset by the server: closed all the same.
-        }
-        return total;
     }
 }

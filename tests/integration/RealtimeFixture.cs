@@ -108,7 +108,17 @@ public sealed class RealtimeFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Task.WhenAll(new[] { Realtime1, Realtime2, Api1, Api2 }.Where(n => n is not null).Select(n => n.DisposeAsync().AsTask()));
+        var nodes = new[] { Realtime1, Realtime2, Api1, Api2 }.Where(n => n is not null).ToList();
+        await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask()));
+        // CHAT_TEST_NODE_LOGS=<directory> keeps every node's output for a look after the run.
+        if (Environment.GetEnvironmentVariable("CHAT_TEST_NODE_LOGS") is { Length: > 0 } logs)
+        {
+            Directory.CreateDirectory(logs);
+            foreach (var node in nodes)
+            {
+                await File.WriteAllTextAsync(Path.Combine(logs, $"{node.Name}.log"), node.Output);
+            }
+        }
         if (Database is not null)
         {
             await Database.DisposeAsync();

@@ -62,6 +62,7 @@ internal sealed partial class ClientConnection
     private Membership? persistedMembership;
     private DateTime lastCheckpoint;
     private Task writer = Task.CompletedTask;
+    private string? closeReason;
 
     public ClientConnection(WebSocket socket, RealtimeOptions options, ILogger logger)
     {
@@ -103,6 +104,18 @@ internal sealed partial class ClientConnection
     }
 
     public CancellationToken Aborted => aborted.Token;
+
+    /// <summary>Why the connection ended (the first reason given), once it has.</summary>
+    public string? CloseReason
+    {
+        get
+        {
+            lock (sync)
+            {
+                return closeReason;
+            }
+        }
+    }
 
     /// <summary>Gives the connection its identity and starting point: events after the checkpoint's cursor are numbered from its seq; those below <paramref name="skipBelow"/> the client already has.</summary>
     public void Open(string id, string userId, string sessionId, long generation, Checkpoint start, long skipBelow, bool persisted)
@@ -407,15 +420,12 @@ internal sealed partial class ClientConnection
     {
         lock (sync)
         {
-            if (closed && aborted.IsCancellationRequested)
+            if (aborted.IsCancellationRequested)
             {
                 return;
             }
             closed = true;
-        }
-        if (Id.Length > 0)
-        {
-            LogAborted(Id, UserId, reason);
+            closeReason ??= reason;
         }
         aborted.Cancel();
         socket.Abort();
@@ -433,6 +443,7 @@ internal sealed partial class ClientConnection
             }
             closed = true;
             stopWriting = true;
+            closeReason ??= description.Length > 0 ? description : status.ToString();
         }
         bell.Writer.TryWrite(true);
         room.Writer.TryWrite(true);
@@ -480,9 +491,6 @@ internal sealed partial class ClientConnection
             await writer;
         }
     }
-
-    [LoggerMessage(LogLevel.Information, "WebSocket {ConnectionId} of user {UserId} closed: {Reason}")]
-    private partial void LogAborted(string connectionId, string userId, string reason);
 
     [LoggerMessage(LogLevel.Error, "WebSocket {ConnectionId}: the writer failed")]
     private partial void LogWriterFailed(Exception e, string connectionId);

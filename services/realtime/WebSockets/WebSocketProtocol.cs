@@ -79,7 +79,11 @@ internal sealed partial class WebSocketProtocol(
                     LogDatabaseFailed(connection.Id, e.Message);
                 }
             }
-            connection.Abort("ended");
+            connection.Abort("connection lost");
+            if (connection.Id.Length > 0)
+            {
+                LogClosed(connection.Id, connection.UserId, connection.CloseReason ?? "connection lost");
+            }
         }
     }
 
@@ -122,7 +126,7 @@ internal sealed partial class WebSocketProtocol(
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "");
+                    await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "closed by the client");
                     return;
                 }
                 if (result.MessageType == WebSocketMessageType.Binary)
@@ -248,6 +252,9 @@ internal sealed partial class WebSocketProtocol(
         public long SequenceNumber { get; } = sequenceNumber;
         public volatile Session? Session;
     }
+
+    [LoggerMessage(LogLevel.Information, "WebSocket {ConnectionId} of user {UserId} closed: {Reason}")]
+    private partial void LogClosed(string connectionId, string userId, string reason);
 
     [LoggerMessage(LogLevel.Debug, "WebSocket {ConnectionId}: a message that is not an action with a positive seq; ignored")]
     private partial void LogUnanswerable(string connectionId);

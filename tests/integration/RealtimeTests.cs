@@ -13,7 +13,7 @@ namespace Chat.IntegrationTests;
 /// the resume window, and back-pressure.
 /// </summary>
 [Collection(RealtimeCollection.Name)]
-public sealed class RealtimeTests(RealtimeFixture cluster) : IAsyncLifetime
+public sealed class RealtimeTests(RealtimeFixture cluster, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     public async Task InitializeAsync()
     {
@@ -300,18 +300,21 @@ public sealed class RealtimeTests(RealtimeFixture cluster) : IAsyncLifetime
         await using var slow = await MattermostSocket.ConnectStalledAsync(cluster.Realtime1.BaseUrl, slowUser.Token!);
         await WaitForConnectionRowAsync(slowUser);
 
+        // 6 MB in 4 KB events over about a second: more than a socket that is not read can hold (the kernel caps its
+        // send buffer at 4 MB, plus the 256 queued events), while a client that reads keeps up easily.
         const int count = 1500;
         var started = DateTime.UtcNow;
-        await AppendFloodAsync(channelId, Enumerable.Range(0, count).Select(i => ("flood", i)));
+        await AppendFloodAsync(channelId, Enumerable.Range(0, count).Select(i => ("flood", i)), size: 4096, pause: TimeSpan.FromMilliseconds(50));
         await fast.WaitForAsync("flood", e => (int)e["data"]!["n"]! == count - 1, TimeSpan.FromSeconds(60));
         var elapsed = DateTime.UtcNow - started;
         Assert.Equal(Enumerable.Range(0, count), fast.Events.Where(e => (string?)e["event"] == "flood").Select(e => (int)e["data"]!["n"]!));
         AssertContiguous(fast.Events, from: 0);
-        Assert.True(elapsed < TimeSpan.FromSeconds(20), $"the fast client took {elapsed} for {count} events of 8 KB");
+        Assert.True(elapsed < TimeSpan.FromSeconds(20), $"the fast client took {elapsed} for {count} events of 4 KB");
 
         // The slow one was cut off (no close frame: it was not reading) long before it could get everything.
         slow.StartReading();
         Assert.Null(await slow.Closed.WaitAsync(TimeSpan.FromSeconds(30)));
+        output.WriteLine($"the slow client got {slow.Events.Count(e => (string?)e["event"] == "flood")} of {count} events before it was cut off; the fast one took {elapsed}");
         Assert.InRange(slow.Events.Count(e => (string?)e["event"] == "flood"), 0, count - 1);
         AssertContiguous(slow.Events, from: 0);
     }
@@ -364,12 +367,16 @@ public sealed class RealtimeTests(RealtimeFixture cluster) : IAsyncLifetime
         }
     }
 
-    /// <summary>Appends events of 8 KB each to the channel, in order, 100 per transaction.</summary>
-    private async Task AppendFloodAsync(string channelId, IEnumerable<(string Event, int N)> events)
+    /// <summary>Appends events of <paramref name="size"/> bytes to the channel, in order, 100 per transaction.</summary>
+    private async Task AppendFloodAsync(string channelId, IEnumerable<(string Event, int N)> events, int size = 8192, TimeSpan? pause = null)
     {
-        var body = new string('x', 8 * 1024);
+        var body = new string('x', size);
         foreach (var chunk in events.Chunk(100))
         {
+            if (pause is { } wait)
+            {
+                await Task.Delay(wait);
+            }
             await cluster.AppendEventsAsync([.. chunk.Select(e => JsonSerializer.Serialize(new
             {
                 @event = e.Event,

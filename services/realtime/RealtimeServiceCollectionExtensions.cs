@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using Chat.Configuration;
 using Chat.Realtime.Checkpoints;
 using Chat.Realtime.Delivery;
+using Chat.Realtime.Hubs;
 using Chat.Realtime.Sessions;
 using Chat.Realtime.WebSockets;
 
@@ -17,24 +18,26 @@ public static class RealtimeServiceCollectionExtensions
         services.AddSingleton<CheckpointStore>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<MembershipSnapshot>();
-        services.AddSingleton<ConnectionOpener>();
+        services.AddSingleton<ConnectionLifecycle>();
         services.AddSingleton<WebSocketProtocol>();
         services.AddSingleton<EventDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
         services.AddSingleton<Checkpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<Checkpointer>());
         services.AddHostedService<SessionWatcher>();
+        services.AddSignalR();
         return services;
     }
 
     public static Task MigrateRealtimeAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
         services.GetRequiredService<RealtimeMigrator>().MigrateAsync(cancellationToken);
 
-    /// <summary>The WebSocket endpoint; on shutdown every socket is closed with "going away", so clients resume on another node.</summary>
+    /// <summary>The WebSocket endpoint and the SignalR hub; on shutdown every connection is closed ("going away"), so clients resume on another node.</summary>
     public static WebApplication MapRealtime(this WebApplication app)
     {
         app.UseWebSockets();
         app.MapWebSocketEndpoints();
+        app.MapHub<EventsHub>(EventsHub.Path);
         var registry = app.Services.GetRequiredService<ConnectionRegistry>();
         app.Lifetime.ApplicationStopping.Register(() =>
         {

@@ -356,6 +356,36 @@ public sealed class RealtimeTests(RealtimeFixture cluster, Xunit.Abstractions.IT
         Assert.Empty(await resumed.DrainAsync(TimeSpan.FromMilliseconds(500)));
     }
 
+    [Fact]
+    public async Task SignalR_clients_get_the_same_events_and_resume_the_same_way()
+    {
+        var (alice, bob, _, channelId) = await ChannelWithTwoMembersAsync();
+        var first = await SignalRTestClient.ConnectAsync(cluster.Realtime1.BaseUrl, bob.Token!);
+        var hello = await first.NextEventAsync();
+        Assert.Equal("hello", (string?)hello["event"]);
+        Assert.Equal(0L, (long)hello["seq"]!);
+        var connectionId = (string)hello["data"]!["connection_id"]!;
+
+        var post = await alice.On(cluster.Api2.BaseUrl).CreatePostAsync(channelId, "to signalr");
+        var posted = await first.NextEventAsync();
+        Assert.Equal("posted", (string?)posted["event"]);
+        Assert.Equal(post.Id(), (string?)PostOf(posted)["id"]);
+        Assert.Equal(1L, (long)posted["seq"]!);
+        Assert.Equal(channelId, (string?)posted["broadcast"]!["channel_id"]);
+        await first.DisposeAsync();
+
+        var missed = await alice.CreatePostAsync(channelId, "while away");
+        await using var resumed = await SignalRTestClient.ConnectAsync(cluster.Realtime2.BaseUrl, bob.Token!, connectionId, 2);
+        var replayed = await resumed.NextEventAsync();
+        Assert.Equal(missed.Id(), (string?)PostOf(replayed)["id"]);
+        Assert.Equal(2L, (long)replayed["seq"]!);
+
+        // Same authentication as the WebSocket; a revoked session's hub connection ends.
+        await Assert.ThrowsAsync<WebSocketException>(() => SignalRTestClient.ConnectAsync(cluster.Realtime1.BaseUrl, "wrongtoken"));
+        (await bob.PostAsync("/api/v4/users/logout", null)).Expect(200);
+        await resumed.Closed.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
     /// <summary>The socket's connection is open (its checkpoint row exists): events appended from now on reach it.</summary>
     private async Task WaitForConnectionRowAsync(ApiClient user)
     {

@@ -35,7 +35,7 @@ internal sealed record CapturedCheckpoint(CheckpointWrite Write, Membership Memb
 /// </summary>
 internal sealed partial class ClientConnection
 {
-    private readonly WebSocket socket;
+    private readonly IClientTransport transport;
     private readonly RealtimeOptions options;
     private readonly ILogger logger;
     private readonly Lock sync = new();
@@ -64,9 +64,9 @@ internal sealed partial class ClientConnection
     private Task writer = Task.CompletedTask;
     private string? closeReason;
 
-    public ClientConnection(WebSocket socket, RealtimeOptions options, ILogger logger)
+    public ClientConnection(IClientTransport transport, RealtimeOptions options, ILogger logger)
     {
-        this.socket = socket;
+        this.transport = transport;
         this.options = options;
         this.logger = logger;
     }
@@ -344,7 +344,7 @@ internal sealed partial class ClientConnection
                 if (replies.TryDequeue(out var reply))
                 {
                     Interlocked.Decrement(ref replyCount);
-                    await socket.SendAsync(reply, WebSocketMessageType.Text, true, aborted.Token);
+                    await transport.SendAsync(reply, aborted.Token);
                     continue;
                 }
                 QueuedEvent? item = null;
@@ -390,7 +390,7 @@ internal sealed partial class ClientConnection
                         buffer = ArrayPool<byte>.Shared.Rent(item.Event.MaxLength);
                     }
                     var length = item.Event.Format(seq, buffer);
-                    await socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, true, aborted.Token);
+                    await transport.SendAsync(buffer.AsMemory(0, length), aborted.Token);
                 }
                 lock (sync)
                 {
@@ -428,7 +428,7 @@ internal sealed partial class ClientConnection
             closeReason ??= reason;
         }
         aborted.Cancel();
-        socket.Abort();
+        transport.Abort();
         room.Writer.TryWrite(true);
     }
 
@@ -450,11 +450,8 @@ internal sealed partial class ClientConnection
         try
         {
             await writer.WaitAsync(TimeSpan.FromSeconds(5));
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await socket.CloseOutputAsync(status, description, timeout.Token);
-            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await transport.CloseAsync(status, description, timeout.Token);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
@@ -464,7 +461,7 @@ internal sealed partial class ClientConnection
         // The client answers the close frame, which ends the receive loop; one that does not is cut off.
         _ = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ =>
         {
-            if (socket.State != WebSocketState.Closed)
+            if (!transport.IsClosed)
             {
                 Abort("no answer to the close frame");
             }

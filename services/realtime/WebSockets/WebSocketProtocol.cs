@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
-using Chat.Realtime.Checkpoints;
 using Chat.Realtime.Delivery;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -17,10 +16,7 @@ namespace Chat.Realtime.WebSockets;
 /// actions — each answered with {status, seq_reply} — until the socket closes.
 /// </summary>
 internal sealed partial class WebSocketProtocol(
-    ConnectionOpener opener,
-    ConnectionRegistry registry,
-    EventDispatcher dispatcher,
-    Checkpointer checkpointer,
+    ConnectionLifecycle lifecycle,
     SessionStore sessions,
     ChannelStore channels,
     IEventLog log,
@@ -30,8 +26,7 @@ internal sealed partial class WebSocketProtocol(
 {
     public async Task RunAsync(WebSocket socket, Session? session, string? resumeId, long sequenceNumber, CancellationToken requestAborted)
     {
-        var connection = new ClientConnection(socket, options, logger);
-        _ = connection.StartWriter(c => checkpointer.WriteNowAsync(c, resetFallback: true));
+        var connection = lifecycle.Create(new WebSocketTransport(socket));
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, connection.Aborted);
         var state = new State(resumeId, sequenceNumber);
         try
@@ -64,33 +59,14 @@ internal sealed partial class WebSocketProtocol(
         }
         finally
         {
-            dispatcher.Detach(connection);
-            registry.Remove(connection);
-            await connection.StopWriterAsync();
-            if (connection.Id.Length > 0)
-            {
-                try
-                {
-                    // The final place of the connection, for a resume on any node.
-                    await checkpointer.WriteNowAsync(connection, resetFallback: false);
-                }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException)
-                {
-                    LogDatabaseFailed(connection.Id, e.Message);
-                }
-            }
-            connection.Abort("connection lost");
-            if (connection.Id.Length > 0)
-            {
-                LogClosed(connection.Id, connection.UserId, connection.CloseReason ?? "connection lost");
-            }
+            await lifecycle.EndAsync(connection);
         }
     }
 
     private async Task OpenAsync(ClientConnection connection, State state, Session session, CancellationToken cancellationToken)
     {
         state.Session = session;
-        if (!await opener.OpenAsync(connection, session, state.ResumeId, state.SequenceNumber, cancellationToken))
+        if (!await lifecycle.OpenAsync(connection, session, state.ResumeId, state.SequenceNumber, cancellationToken))
         {
             connection.Abort("closed while opening");
         }
@@ -252,9 +228,6 @@ internal sealed partial class WebSocketProtocol(
         public long SequenceNumber { get; } = sequenceNumber;
         public volatile Session? Session;
     }
-
-    [LoggerMessage(LogLevel.Information, "WebSocket {ConnectionId} of user {UserId} closed: {Reason}")]
-    private partial void LogClosed(string connectionId, string userId, string reason);
 
     [LoggerMessage(LogLevel.Debug, "WebSocket {ConnectionId}: a message that is not an action with a positive seq; ignored")]
     private partial void LogUnanswerable(string connectionId);

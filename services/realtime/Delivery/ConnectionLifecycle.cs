@@ -2,22 +2,58 @@ using Chat.Realtime.Checkpoints;
 using Chat.Realtime.WebSockets;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
+using Npgsql;
 
 namespace Chat.Realtime.Delivery;
 
 /// <summary>
-/// Opens an authenticated socket as a resumed connection — same id, every missed event, numbering continued, no
-/// hello — when its checkpoint allows, else as a new connection with a hello (the client's signal to resync).
+/// Opens an authenticated connection (either transport) as a resumed connection — same id, every missed event,
+/// numbering continued, no hello — when its checkpoint allows, else as a new connection with a hello (the client's
+/// signal to resync); and ends it, leaving its final checkpoint for a resume on any node.
 /// </summary>
-internal sealed partial class ConnectionOpener(
+internal sealed partial class ConnectionLifecycle(
     CheckpointStore checkpoints,
     MembershipSnapshot snapshots,
     EventDispatcher dispatcher,
     ConnectionRegistry registry,
+    Checkpointer checkpointer,
     NodeInfo node,
     RealtimeOptions options,
-    ILogger<ConnectionOpener> logger)
+    ILogger<ConnectionLifecycle> logger)
 {
+    /// <summary>A connection for <paramref name="transport"/>, its writer started.</summary>
+    public ClientConnection Create(IClientTransport transport)
+    {
+        var connection = new ClientConnection(transport, options, logger);
+        _ = connection.StartWriter(c => checkpointer.WriteNowAsync(c, resetFallback: true));
+        return connection;
+    }
+
+    /// <summary>Detaches the connection, stops its writer and writes its final checkpoint.</summary>
+    public async Task EndAsync(ClientConnection connection)
+    {
+        dispatcher.Detach(connection);
+        registry.Remove(connection);
+        await connection.StopWriterAsync();
+        if (connection.Id.Length > 0)
+        {
+            try
+            {
+                // The final place of the connection, for a resume on any node.
+                await checkpointer.WriteNowAsync(connection, resetFallback: false);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                LogCheckpointFailed(connection.Id, e.Message);
+            }
+        }
+        connection.Abort("connection lost");
+        if (connection.Id.Length > 0)
+        {
+            LogClosed(connection.Id, connection.UserId, connection.CloseReason ?? "connection lost");
+        }
+    }
+
     /// <param name="resumeId">The connection_id the client sent, if any.</param>
     /// <param name="sequenceNumber">The client's sequence_number: the seq it expects next.</param>
     /// <returns>False when the connection was closed while opening.</returns>
@@ -79,6 +115,12 @@ internal sealed partial class ConnectionOpener(
         }
         return result;
     }
+
+    [LoggerMessage(LogLevel.Information, "WebSocket {ConnectionId} of user {UserId} closed: {Reason}")]
+    private partial void LogClosed(string connectionId, string userId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "WebSocket {ConnectionId}: writing its final checkpoint failed ({Reason})")]
+    private partial void LogCheckpointFailed(string connectionId, string reason);
 
     [LoggerMessage(LogLevel.Information, "WebSocket {ConnectionId} opened for user {UserId} (asked to resume '{ResumeId}')")]
     private partial void LogOpened(string connectionId, string userId, string resumeId);

@@ -137,7 +137,7 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         Access.Demand(userId == caller.UserId ? access.IsChannelMember || caller.IsSystemAdmin : access.CanManageMembers(caller));
         var removed = await outbox.WriteAsync(
             tx => channels.RemoveMemberAsync(tx, channelId, userId),
-            removed => removed ? WebSocketEvents.UserRemoved(access.Channel, userId, caller.UserId) : []);
+            wasMember => wasMember ? WebSocketEvents.UserRemoved(access.Channel, userId, caller.UserId) : []);
         if (!removed)
         {
             throw AppErrorException.NotFound("Channel member");

@@ -11,20 +11,15 @@ public sealed class PostStore(NpgsqlDataSource db)
     private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     /// <summary>
-    /// Inserts the post and bumps its channel in one statement (one round trip) in the caller's transaction,
-    /// which also records the post's event. Concurrent posts may take the channel row lock out of clock order,
-    /// hence greatest(): last_post_at never moves backwards.
+    /// Inserts the post in one statement (one round trip) in the caller's transaction, which also records the post's
+    /// event. The channel's last_post_at and total_msg_count are bumped when that transaction commits (a deferred
+    /// trigger, see migration 0002), so the channel's row lock is not held across the event's round trip.
     /// </summary>
     public Task<Post> CreateAsync(NpgsqlTransaction transaction, Post post) =>
         transaction.Connection().QuerySingleAsync<Post>($"""
-            WITH inserted AS (
-                INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags)
-                VALUES (@Id, {DbNowMs}, {DbNowMs}, @UserId, @ChannelId, @RootId, @Message, @Type, @Props, @Hashtags)
-                RETURNING {Columns}),
-            bumped AS (
-                UPDATE channels SET last_post_at = greatest(last_post_at, (SELECT create_at FROM inserted)), total_msg_count = total_msg_count + 1
-                WHERE id = @ChannelId)
-            SELECT * FROM inserted
+            INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags)
+            VALUES (@Id, {DbNowMs}, {DbNowMs}, @UserId, @ChannelId, @RootId, @Message, @Type, @Props, @Hashtags)
+            RETURNING {Columns}
             """, post, transaction);
 
     /// <summary>A post that is not deleted.</summary>

@@ -5,14 +5,15 @@ using Xunit.Abstractions;
 namespace Chat.IntegrationTests;
 
 /// <summary>
-/// The official Mattermost WebSocketClient (@mattermost/client, unchanged) against the realtime nodes, with changes
-/// made through the api nodes: tests/js/test/websocket.test.js, run by Node's test runner.
+/// The official Mattermost WebSocketClient (@mattermost/client, unchanged) and the SignalR JavaScript client against
+/// the realtime nodes, with changes made through the api nodes: tests/js/test/websocket.test.js and signalr.test.js,
+/// run by Node's test runner.
 /// </summary>
 [Collection(RealtimeCollection.Name)]
 public sealed class RealtimeJavaScriptClientTests(RealtimeFixture cluster, ITestOutputHelper output)
 {
     [Fact]
-    public async Task Official_websocket_client_gets_posts_and_typing_across_nodes_and_resumes_on_the_other_node()
+    public async Task Official_clients_get_posts_and_typing_across_nodes_and_resume_on_the_other_node()
     {
         await cluster.EnsureRunningAsync(cluster.Realtime1);
         await cluster.EnsureRunningAsync(cluster.Realtime2);
@@ -28,6 +29,7 @@ public sealed class RealtimeJavaScriptClientTests(RealtimeFixture cluster, ITest
         }
         start.ArgumentList.Add("--test");
         start.ArgumentList.Add("test/websocket.test.js");
+        start.ArgumentList.Add("test/signalr.test.js");
         start.Environment["CHAT_API_URLS"] = $"{cluster.Api1.BaseUrl},{cluster.Api2.BaseUrl}";
         start.Environment["CHAT_REALTIME_URLS"] = $"{cluster.Realtime1.BaseUrl},{cluster.Realtime2.BaseUrl}";
         using var node = Process.Start(start)!;
@@ -38,7 +40,7 @@ public sealed class RealtimeJavaScriptClientTests(RealtimeFixture cluster, ITest
         output.WriteLine(await stdout);
         output.WriteLine(await stderr);
         Assert.True(node.ExitCode == 0, $"the WebSocket client suite failed (exit {node.ExitCode}):\n{await stdout}\n{await stderr}");
-        Assert.Contains("# pass 2", await stdout, StringComparison.Ordinal);
+        Assert.Contains("# pass 4", await stdout, StringComparison.Ordinal);
     }
 
     private static async Task<string> NodeEvalAsync(string script)

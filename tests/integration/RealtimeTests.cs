@@ -234,6 +234,32 @@ public sealed class RealtimeTests(RealtimeFixture cluster, Xunit.Abstractions.IT
     }
 
     [Fact]
+    public async Task Through_the_edge_a_client_resumes_on_whichever_realtime_node_is_left()
+    {
+        await using var edge = await EdgeProxy.StartAsync([cluster.Api1.BaseUrl, cluster.Api2.BaseUrl], [cluster.Realtime1.BaseUrl, cluster.Realtime2.BaseUrl]);
+        var (alice, bob, _, channelId) = await ChannelWithTwoMembersAsync();
+        var viaEdge = alice.On(edge.BaseUrl);
+        var first = await MattermostSocket.ConnectAsync(edge.BaseUrl, bob.Token);
+        var hello = await first.NextEventAsync();
+        var connectionId = (string)hello["data"]!["connection_id"]!;
+        var served = (string)hello["data"]!["server_hostname"]!;
+        var post = await viaEdge.CreatePostAsync(channelId, "through the edge");
+        await first.WaitForAsync("posted", e => PostOf(e)["id"]?.GetValue<string>() == post.Id());
+        var next = (long)first.Events[^1]["seq"]! + 1;
+
+        (served == "realtime-1" ? cluster.Realtime1 : cluster.Realtime2).Kill();
+        await first.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        await first.DisposeAsync();
+        var missed = await viaEdge.CreatePostAsync(channelId, "while the node is gone");
+
+        await using var resumed = await MattermostSocket.ConnectAsync(edge.BaseUrl, bob.Token, connectionId, next);
+        var e = await resumed.NextEventAsync();
+        Assert.Equal(missed.Id(), (string?)PostOf(e)["id"]);
+        Assert.Equal(next, (long)e["seq"]!);
+        Assert.NotEqual(served, await cluster.ScalarAsync<string>("SELECT node FROM websocket_connections WHERE id = $1", connectionId));
+    }
+
+    [Fact]
     public async Task A_node_that_stops_gracefully_lets_its_clients_resume_on_the_other()
     {
         var (alice, bob, _, channelId) = await ChannelWithTwoMembersAsync();

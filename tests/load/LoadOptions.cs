@@ -6,7 +6,16 @@ namespace Chat.Load;
 public sealed record LoadOptions(Uri Url, string Database, int Clients, int ClientsPerChannel, TimeSpan Duration, TimeSpan Warmup)
 {
     public const string Usage =
-        "--url http://127.0.0.1:8065 --db \"<Npgsql connection string>\" [--quick] [--clients N] [--clients-per-channel K] [--duration S] [--warmup S]";
+        "--url http://127.0.0.1:8065 --db \"<Npgsql connection string>\" [--quick] [--clients N] [--clients-per-channel K] [--duration S] [--warmup S] [--rate R]";
+
+    /// <summary>--quick was given (scenarios with their own defaults size themselves down).</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>--clients was given explicitly.</summary>
+    public bool ClientsGiven { get; init; }
+
+    /// <summary>Operations per second, for scenarios that drive a fixed rate (--rate, default 100).</summary>
+    public int Rate { get; init; } = 100;
 
     /// <summary>Parses the options after the scenario name; --quick picks smaller defaults that explicit options still override.</summary>
     public static bool TryParse(ReadOnlySpan<string> args, out LoadOptions options, out string error)
@@ -20,7 +29,7 @@ public sealed record LoadOptions(Uri Url, string Database, int Clients, int Clie
             {
                 quick = true;
             }
-            else if (args[i] is "--url" or "--db" or "--clients" or "--clients-per-channel" or "--duration" or "--warmup" && i + 1 < args.Length)
+            else if (args[i] is "--url" or "--db" or "--clients" or "--clients-per-channel" or "--duration" or "--warmup" or "--rate" && i + 1 < args.Length)
             {
                 values[args[i]] = args[++i];
             }
@@ -47,11 +56,17 @@ public sealed record LoadOptions(Uri Url, string Database, int Clients, int Clie
         if (!TryInt(values, "--clients", quick ? 8 : 32, 1, 1000, out var clients, out error)
             || !TryInt(values, "--clients-per-channel", 4, 1, 1000, out var perChannel, out error)
             || !TryInt(values, "--duration", quick ? 10 : 30, 1, 3600, out var duration, out error)
-            || !TryInt(values, "--warmup", quick ? 3 : 10, 0, 600, out var warmup, out error))
+            || !TryInt(values, "--warmup", quick ? 3 : 10, 0, 600, out var warmup, out error)
+            || !TryInt(values, "--rate", 100, 1, 10_000, out var rate, out error))
         {
             return false;
         }
-        options = new LoadOptions(uri, database, clients, Math.Min(perChannel, clients), TimeSpan.FromSeconds(duration), TimeSpan.FromSeconds(warmup));
+        options = new LoadOptions(uri, database, clients, Math.Min(perChannel, clients), TimeSpan.FromSeconds(duration), TimeSpan.FromSeconds(warmup))
+        {
+            Quick = quick,
+            ClientsGiven = values.ContainsKey("--clients"),
+            Rate = rate,
+        };
         error = "";
         return true;
     }

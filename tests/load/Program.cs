@@ -5,6 +5,7 @@ using Chat.Load.Scenarios;
 var scenarios = new Dictionary<string, Func<LoadOptions, Task<int>>>
 {
     ["posts"] = PostsScenario.RunAsync,
+    ["fanout"] = FanoutScenario.RunAsync,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

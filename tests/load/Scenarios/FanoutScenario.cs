@@ -100,6 +100,7 @@ public static class FanoutScenario
             r.MeasureFrom = measureFrom;
         }
         var sends = new List<Task>(total);
+        var measured = 0;
         for (var i = 0; i < total; i++)
         {
             var due = start + i * interval;
@@ -116,10 +117,13 @@ public static class FanoutScenario
                 }
             }
             var sent = Stopwatch.GetTimestamp();
+            if (sent >= measureFrom)
+            {
+                measured++;
+            }
             sends.Add(send(i, string.Create(CultureInfo.InvariantCulture, $"fanout {sent}")));
         }
         await Task.WhenAll(sends);
-        var measured = total - (int)Math.Ceiling(options.Rate * options.Warmup.TotalSeconds);
         var expected = (long)measured * GroupSize;
         // Let the last deliveries arrive (bounded: what has not come within 10 s counts as missing).
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -17,6 +17,8 @@ public static class ApiV4
         services.AddSingleton<UserService>();
         services.AddSingleton<TeamService>();
         services.AddSingleton<ChannelService>();
+        services.AddSingleton<PostWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
         services.AddSingleton<PostService>();
         return services;
     }

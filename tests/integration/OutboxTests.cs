@@ -265,6 +265,34 @@ public sealed class OutboxTests(ClusterFixture cluster, Xunit.Abstractions.ITest
         Assert.Contains(lastWords.Id(), events);
     }
 
+    [Fact]
+    public async Task Concurrent_posts_through_both_nodes_share_commits_and_each_keeps_its_own_event()
+    {
+        var alice = await cluster.NewUserAsync(cluster.Api1);
+        var teamId = await alice.CreateTeamAsync();
+        var channels = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => alice.CreateChannelAsync(teamId)));
+        var nodes = new[] { alice, alice.On(cluster.Api2.BaseUrl) };
+
+        // 160 posts at once over 4 channels and 2 nodes: most of them are committed in batches (PostWriter).
+        var created = await Task.WhenAll(Enumerable.Range(0, 160).Select(i =>
+            nodes[i % 2].CreatePostAsync(channels[i % 4], $"together {i}")));
+
+        foreach (var channelId in channels)
+        {
+            var acknowledged = created.Where(p => (string?)p["channel_id"] == channelId).Select(p => p.Id()).Order().ToList();
+            var (posts, events) = await PostsAndTheirEventsAsync(channelId);
+            Assert.Equal(40, acknowledged.Count);
+            Assert.Equal(acknowledged, posts.Order());
+            Assert.Equal(acknowledged, events.Order());
+            var channel = (await alice.GetAsync($"/api/v4/channels/{channelId}")).Expect(200).Json;
+            Assert.Equal(40L, (long)channel["total_msg_count"]!);
+            Assert.Equal(created.Where(p => (string?)p["channel_id"] == channelId).Max(p => (long)p["create_at"]!), (long)channel["last_post_at"]!);
+        }
+        // Every event carries exactly the post its creator got back.
+        var sample = created[77];
+        Assert.True(JsonNode.DeepEquals(sample, Assert.Single(await Log.MentioningAsync(sample.Id())).Post));
+    }
+
     private async Task<string> SessionIdAsync(string token)
     {
         await using var connection = new NpgsqlConnection(cluster.DataSource);

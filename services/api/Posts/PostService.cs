@@ -17,7 +17,7 @@ public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? Pa
 
 public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After);
 
-public sealed class PostService(PostStore posts, ChannelStore channels, ChannelService channelService, TeamStore teams, Outbox outbox, ChatConfig config)
+public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, ChannelService channelService, TeamStore teams, Outbox outbox, ChatConfig config)
 {
     private const int MaxSinceResults = 1000;
 
@@ -51,10 +51,9 @@ public sealed class PostService(PostStore posts, ChannelStore channels, ChannelS
             Message = message,
             Type = type,
             Props = request.Props ?? [],
+            PendingPostId = pending,
         };
-        return await outbox.WriteAsync(
-            async tx => await posts.CreateAsync(tx, post) with { PendingPostId = pending },
-            created => [WebSocketEvents.Posted(created, access.Channel, caller)]);
+        return await writer.CreateAsync(post, access.Channel, caller);
     }
 
     public async Task<Post> GetAsync(string postId, Session caller)

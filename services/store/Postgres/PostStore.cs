@@ -11,16 +11,31 @@ public sealed class PostStore(NpgsqlDataSource db)
     private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     /// <summary>
-    /// Inserts the post in one statement (one round trip) in the caller's transaction, which also records the post's
-    /// event. The channel's last_post_at and total_msg_count are bumped when that transaction commits (a deferred
-    /// trigger, see migration 0002), so the channel's row lock is not held across the event's round trip.
+    /// Inserts several posts in one statement, in the given order (which is their seq order), in the caller's
+    /// transaction. Returns them in the same order.
     /// </summary>
-    public Task<Post> CreateAsync(NpgsqlTransaction transaction, Post post) =>
-        transaction.Connection().QuerySingleAsync<Post>($"""
+    public async Task<IReadOnlyList<Post>> CreateManyAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> posts)
+    {
+        var created = (await transaction.Connection().QueryAsync<Post>($"""
             INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags)
-            VALUES (@Id, {DbNowMs}, {DbNowMs}, @UserId, @ChannelId, @RootId, @Message, @Type, @Props, @Hashtags)
+            SELECT p.id, {DbNowMs}, {DbNowMs}, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags
+            FROM unnest(@ids, @userIds, @channelIds, @rootIds, @messages, @types, @props, @hashtags)
+                 WITH ORDINALITY AS p(id, user_id, channel_id, root_id, message, type, props, hashtags, n)
+            ORDER BY p.n
             RETURNING {Columns}
-            """, post, transaction);
+            """, new
+        {
+            ids = posts.Select(p => p.Id).ToArray(),
+            userIds = posts.Select(p => p.UserId).ToArray(),
+            channelIds = posts.Select(p => p.ChannelId).ToArray(),
+            rootIds = posts.Select(p => p.RootId).ToArray(),
+            messages = posts.Select(p => p.Message).ToArray(),
+            types = posts.Select(p => p.Type).ToArray(),
+            props = posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.Props)).ToArray(),
+            hashtags = posts.Select(p => p.Hashtags).ToArray(),
+        }, transaction)).ToDictionary(p => p.Id);
+        return [.. posts.Select(p => created[p.Id])];
+    }
 
     /// <summary>A post that is not deleted.</summary>
     public async Task<Post?> GetAsync(string id)

@@ -1,0 +1,128 @@
+using Queues = System.Threading.Channels;
+using Chat.Api.Events;
+using Chat.BuildingBlocks.PubSub;
+using Chat.Store.Model;
+using Chat.Store.Postgres;
+using Npgsql;
+
+namespace Chat.Api.Posts;
+
+/// <summary>
+/// Group commit for new posts. Each durable post costs a commit (a WAL flush) and three round trips (insert, outbox
+/// events, commit); under load that, not the work, is what limits posts per second. Posts that arrive while a
+/// commit is in flight wait for the next one and go in together: one insert, one append of their events, one commit.
+/// A post is acknowledged only after its batch committed, so nothing acknowledged is lost; a single post under no
+/// load waits for nobody.
+/// </summary>
+public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEventBus bus, ILogger<PostWriter> logger) : IHostedService
+{
+    /// <summary>Posts per transaction at most: bounds the statement and the time any one batch holds its locks.</summary>
+    private const int MaxBatch = 64;
+    /// <summary>Batches in flight at once per node: one commits while the next fills up.</summary>
+    private const int Writers = 2;
+
+    private readonly Queues.Channel<Pending> queue = Queues.Channel.CreateUnbounded<Pending>(new Queues.UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private Task running = Task.CompletedTask;
+
+    /// <summary>Inserts the post and records its "posted" event; completes once both are committed.</summary>
+    public Task<Post> CreateAsync(Post post, Channel channel, Session sender)
+    {
+        var pending = new Pending(post, channel, sender, ClusterEvent.CurrentTraceParent());
+        if (!queue.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("The node is shutting down.");
+        }
+        return pending.Done.Task;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        running = Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync, CancellationToken.None)));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Commits what was accepted before the node stops (the server has stopped taking requests by now).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        queue.Writer.TryComplete();
+        await running.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+            try
+            {
+                await CommitAsync(batch);
+            }
+            catch (Exception e) when (batch.Count > 1)
+            {
+                // One bad post (a channel deleted meanwhile, say) must not fail the others: each on its own.
+                LogBatchFailed(e, batch.Count);
+                foreach (var one in batch)
+                {
+                    await CommitAloneAsync(one);
+                }
+            }
+            catch (Exception e)
+            {
+                batch[0].Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task CommitAloneAsync(Pending pending)
+    {
+        try
+        {
+            await CommitAsync([pending]);
+        }
+        catch (Exception e)
+        {
+            pending.Done.TrySetException(e);
+        }
+    }
+
+    private async Task CommitAsync(IReadOnlyList<Pending> batch)
+    {
+        // The channel rows are locked at commit, when the deferred trigger bumps them (migration 0002), in insert
+        // order; ordering by channel makes every batch lock them in the same order, so batches cannot deadlock.
+        // The sort is stable: a channel's posts keep their arrival order.
+        var ordered = batch.OrderBy(p => p.Post.ChannelId, StringComparer.Ordinal).ToList();
+        await using var connection = await db.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var created = (await posts.CreateManyAsync(transaction, [.. ordered.Select(p => p.Post)]))
+            .Select((post, i) => post with { PendingPostId = ordered[i].Post.PendingPostId })
+            .ToList();
+        var events = new ClusterEvent[ordered.Count];
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            events[i] = WebSocketEvents.Posted(created[i], ordered[i].Channel, ordered[i].Sender) with { TraceParent = ordered[i].TraceParent };
+        }
+        await bus.PublishAsync(transaction, events);
+        await transaction.CommitAsync();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            ordered[i].Done.TrySetResult(created[i]);
+        }
+    }
+
+    private sealed record Pending(Post Post, Channel Channel, Session Sender, string? TraceParent)
+    {
+        public TaskCompletionSource<Post> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "A batch of {Count} posts failed; committing them one by one")]
+    private partial void LogBatchFailed(Exception e, int count);
+}

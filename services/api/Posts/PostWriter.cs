@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Queues = System.Threading.Channels;
 using Chat.Api.Events;
 using Chat.BuildingBlocks.PubSub;
+using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Chat.Store.Postgres;
 using Npgsql;
@@ -25,14 +27,17 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEv
     private Task running = Task.CompletedTask;
 
     /// <summary>Inserts the post and records its "posted" event; completes once both are committed.</summary>
-    public Task<Post> CreateAsync(Post post, Channel channel, Session sender)
+    public async Task<Post> CreateAsync(Post post, Channel channel, Session sender)
     {
+        // The batch commits outside the request: this span stands for the post's part in it, and its id travels
+        // with the event (traceparent), so the realtime nodes' delivery continues the request's trace.
+        using var activity = Telemetry.Source.StartActivity("outbox write posted", ActivityKind.Producer);
         var pending = new Pending(post, channel, sender, ClusterEvent.CurrentTraceParent());
         if (!queue.Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("The node is shutting down.");
         }
-        return pending.Done.Task;
+        return await pending.Done.Task;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

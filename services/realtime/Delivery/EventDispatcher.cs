@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using Chat.BuildingBlocks.PubSub;
 using Chat.Realtime.WebSockets;
+using Chat.ServiceDefaults;
 
 namespace Chat.Realtime.Delivery;
 
@@ -67,6 +69,12 @@ internal sealed partial class EventDispatcher(IEventLog log, RealtimeOptions opt
             LogIgnored(logged.Event.Id, logged.Event.Type);
             return Task.CompletedTask;
         }
+        // Continues the trace of the request that made the change: the api's span is its parent.
+        using var activity = e.TraceContext == default ? null : Telemetry.Source.StartActivity("websocket deliver " + e.Name, ActivityKind.Consumer, e.TraceContext);
+        activity?.SetTag("messaging.system", "postgresql");
+        activity?.SetTag("messaging.destination.name", WebSocketEvent.Topic);
+        activity?.SetTag("messaging.message.id", e.Id);
+        var queued = 0;
         List<(ClientConnection Connection, OfferOutcome Outcome)>? toClose = null;
         lock (gate)
         {
@@ -78,12 +86,17 @@ internal sealed partial class EventDispatcher(IEventLog log, RealtimeOptions opt
             foreach (var connection in attached)
             {
                 var outcome = connection.Offer(e, live: true);
-                if (outcome is OfferOutcome.Overflow or OfferOutcome.Revoked)
+                if (outcome == OfferOutcome.Queued)
+                {
+                    queued++;
+                }
+                else if (outcome is OfferOutcome.Overflow or OfferOutcome.Revoked)
                 {
                     (toClose ??= []).Add((connection, outcome));
                 }
             }
         }
+        activity?.SetTag("chat.connections.queued", queued);
         foreach (var (connection, outcome) in toClose ?? [])
         {
             Close(connection, outcome);

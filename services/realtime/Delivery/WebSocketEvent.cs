@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
@@ -27,6 +28,7 @@ internal sealed class WebSocketEvent
     private WebSocketEvent(EventCursor cursor, string name, Broadcast broadcast, IReadOnlyList<MembershipChange> membership, string? revokedSessionId, byte[] prefix)
     {
         Cursor = cursor;
+        SendSpanName = "websocket send " + name;
         Name = name;
         Broadcast = broadcast;
         Membership = membership;
@@ -39,6 +41,14 @@ internal sealed class WebSocketEvent
     public Broadcast Broadcast { get; }
     public IReadOnlyList<MembershipChange> Membership { get; }
     public string? RevokedSessionId { get; }
+
+    /// <summary>The log's event id, for telemetry.</summary>
+    public string Id { get; private init; } = "";
+
+    /// <summary>The trace of the change that caused the event (its traceparent); default when it carried none.</summary>
+    public ActivityContext TraceContext { get; private init; }
+
+    public string SendSpanName { get; }
 
     /// <summary>The client message up to its seq: <c>{"event":…,"data":…,"broadcast":…,"seq":</c>.</summary>
     public byte[] Prefix { get; }
@@ -95,7 +105,12 @@ internal sealed class WebSocketEvent
         var revoked = root.TryGetProperty("session", out var s) && s.ValueKind == JsonValueKind.Object
             && s.TryGetProperty("revoked_session_id", out var r) && r.ValueKind == JsonValueKind.String && r.GetString()!.Length > 0
             ? r.GetString() : null;
-        return new WebSocketEvent(logged.Cursor, name, broadcast, membership, revoked, SerializePrefix(name, data, broadcast));
+        ActivityContext.TryParse(logged.Event.TraceParent, null, out var trace);
+        return new WebSocketEvent(logged.Cursor, name, broadcast, membership, revoked, SerializePrefix(name, data, broadcast))
+        {
+            Id = logged.Event.Id,
+            TraceContext = trace,
+        };
     }
 
     /// <summary>The whole client message with its seq, written into <paramref name="buffer"/>; returns its length.</summary>

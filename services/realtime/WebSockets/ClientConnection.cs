@@ -1,10 +1,12 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using Chat.BuildingBlocks.PubSub;
 using Chat.Realtime.Checkpoints;
 using Chat.Realtime.Delivery;
+using Chat.ServiceDefaults;
 
 namespace Chat.Realtime.WebSockets;
 
@@ -390,6 +392,12 @@ internal sealed partial class ClientConnection
                         buffer = ArrayPool<byte>.Shared.Rent(item.Event.MaxLength);
                     }
                     var length = item.Event.Format(seq, buffer);
+                    // The last hop of the change's trace: this connection's copy of the event going out.
+                    using var activity = item.Event.TraceContext == default ? null
+                        : Telemetry.Source.StartActivity(item.Event.SendSpanName, ActivityKind.Producer, item.Event.TraceContext);
+                    activity?.SetTag("messaging.message.id", item.Event.Id);
+                    activity?.SetTag("chat.connection_id", Id);
+                    activity?.SetTag("chat.seq", seq);
                     await transport.SendAsync(buffer.AsMemory(0, length), aborted.Token);
                 }
                 lock (sync)

@@ -1,4 +1,5 @@
 using Chat.Api.Channels;
+using Chat.Api.Cluster;
 using Chat.Api.Events;
 using Chat.Api.Posts;
 using Chat.Api.System;
@@ -20,6 +21,7 @@ public static class ApiV4
         services.AddSingleton<PostWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
         services.AddSingleton<PostService>();
+        services.AddSingleton<ClusterService>();
         return services;
     }
 
@@ -32,6 +34,8 @@ public static class ApiV4
         api.MapChannels();
         api.MapPosts();
         api.MapSystem();
+        api.MapCluster();
+        app.MapClusterAdminPage();
         return app;
     }
 }

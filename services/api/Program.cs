@@ -1,6 +1,7 @@
 using Chat.Api;
 using Chat.Authentication;
 using Chat.BuildingBlocks;
+using Chat.ClusterMembership;
 using Chat.ServiceDefaults;
 using Chat.Store;
 using Chat.Store.Postgres;
@@ -8,13 +9,15 @@ using Chat.Store.Postgres;
 var builder = WebApplication.CreateBuilder(args);
 var config = builder.AddServiceDefaults("api");
 builder.Services.AddChatStore(config, "chat-api");
+builder.Services.AddClusterMembership();
 builder.Services.AddSessionAuthentication();
 builder.Services.AddBuildingBlocks(config);
 builder.Services.AddApplicationServices();
 
 var app = builder.Build();
-await app.Services.MigrateDatabaseAsync();
+var schemaVersion = await app.Services.MigrateDatabaseAsync();
 await app.Services.MigrateBuildingBlocksAsync();
+await app.Services.JoinClusterAsync(schemaVersion);
 app.UseServiceDefaults();
 app.UseAuthentication();
 app.UseAuthorization();

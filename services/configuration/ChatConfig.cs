@@ -70,6 +70,12 @@ public sealed class ClusterSettings
     public string OverrideHostname { get; set; } = "";
     public bool UseIpAddress { get; set; } = true;
     public bool ReadOnlyConfig { get; set; } = true;
+    /// <summary>How often a node records in the cluster_discovery table that it is alive. Not a Mattermost setting.</summary>
+    public int HeartbeatIntervalMilliseconds { get; set; } = 1000;
+    /// <summary>A node whose last heartbeat is older than this (by the database's clock) is reported down.</summary>
+    public int NodeDownAfterMilliseconds { get; set; } = 5000;
+    /// <summary>How long a node that stopped heartbeating stays listed (as down) before its row is deleted.</summary>
+    public int StaleNodeRetentionHours { get; set; } = 6;
 }
 
 public sealed class FileSettings

@@ -18,6 +18,11 @@ public static class ConfigValidator
         Require(config.TeamSettings.MaxUsersPerTeam >= 1, "TeamSettings.MaxUsersPerTeam", "must be at least 1");
         Require(config.TeamSettings.MaxChannelsPerTeam >= 1, "TeamSettings.MaxChannelsPerTeam", "must be at least 1");
         Require(!string.IsNullOrWhiteSpace(config.ClusterSettings.ClusterName), "ClusterSettings.ClusterName", "must not be empty");
+        var cluster = config.ClusterSettings;
+        Require(cluster.HeartbeatIntervalMilliseconds is >= 100 and <= 60_000, "ClusterSettings.HeartbeatIntervalMilliseconds", "must be between 100 and 60000");
+        // Down only after several missed heartbeats, so one slow write does not flap a node.
+        Require(cluster.NodeDownAfterMilliseconds >= 2 * cluster.HeartbeatIntervalMilliseconds && cluster.NodeDownAfterMilliseconds <= 600_000, "ClusterSettings.NodeDownAfterMilliseconds", "must be at least twice HeartbeatIntervalMilliseconds and at most 600000");
+        Require(cluster.StaleNodeRetentionHours is >= 1 and <= 24 * 30, "ClusterSettings.StaleNodeRetentionHours", "must be between 1 and 720");
         var dapr = config.DaprSettings;
         Require(dapr.Provider.Equals("Embedded", StringComparison.OrdinalIgnoreCase) || dapr.Provider.Equals("Dapr", StringComparison.OrdinalIgnoreCase), "DaprSettings.Provider", $"'{dapr.Provider}' is not Embedded or Dapr");
         Require(!string.IsNullOrWhiteSpace(dapr.PubSubName), "DaprSettings.PubSubName", "must not be empty");

@@ -99,12 +99,8 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEv
         }
     }
 
-    private async Task CommitAsync(IReadOnlyList<Pending> batch)
+    private async Task CommitAsync(IReadOnlyList<Pending> ordered)
     {
-        // The channel rows are locked at commit, when the deferred trigger bumps them (migration 0002), in insert
-        // order; ordering by channel makes every batch lock them in the same order, so batches cannot deadlock.
-        // The sort is stable: a channel's posts keep their arrival order.
-        var ordered = batch.OrderBy(p => p.Post.ChannelId, StringComparer.Ordinal).ToList();
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var created = (await posts.CreateManyAsync(transaction, [.. ordered.Select(p => p.Post)]))

@@ -11,31 +11,72 @@ public sealed class PostStore(NpgsqlDataSource db)
     private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     /// <summary>
-    /// Inserts several posts in one statement, in the given order (which is their seq order), in the caller's
-    /// transaction. Returns them in the same order.
+    /// Inserts several posts in the given order (which becomes their seq order) in the caller's transaction, in one
+    /// round trip, and bumps each of their channels (last_post_at, total_msg_count) once. The channel rows are locked
+    /// first, in id order: concurrent batches then cannot deadlock, and the foreign-key checks of the inserts find
+    /// the rows already locked by their own transaction instead of sharing them with others (multixacts).
+    /// Returns the posts in the given order.
     /// </summary>
     public async Task<IReadOnlyList<Post>> CreateManyAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> posts)
     {
-        var created = (await transaction.Connection().QueryAsync<Post>($"""
-            INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags)
-            SELECT p.id, {DbNowMs}, {DbNowMs}, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags
-            FROM unnest(@ids, @userIds, @channelIds, @rootIds, @messages, @types, @props, @hashtags)
-                 WITH ORDINALITY AS p(id, user_id, channel_id, root_id, message, type, props, hashtags, n)
-            ORDER BY p.n
-            RETURNING {Columns}
-            """, new
+        var ids = posts.Select(p => p.Id).ToArray();
+        await using var batch = new NpgsqlBatch(transaction.Connection(), transaction)
         {
-            ids = posts.Select(p => p.Id).ToArray(),
-            userIds = posts.Select(p => p.UserId).ToArray(),
-            channelIds = posts.Select(p => p.ChannelId).ToArray(),
-            rootIds = posts.Select(p => p.RootId).ToArray(),
-            messages = posts.Select(p => p.Message).ToArray(),
-            types = posts.Select(p => p.Type).ToArray(),
-            props = posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.Props)).ToArray(),
-            hashtags = posts.Select(p => p.Hashtags).ToArray(),
-        }, transaction)).ToDictionary(p => p.Id);
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT 1 FROM channels WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
+                {
+                    Parameters = { Text(posts.Select(p => p.ChannelId).Distinct().ToArray()) },
+                },
+                new NpgsqlBatchCommand($"""
+                    INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags)
+                    SELECT p.id, {DbNowMs}, {DbNowMs}, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags
+                    FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
+                         WITH ORDINALITY AS p(id, user_id, channel_id, root_id, message, type, props, hashtags, n)
+                    ORDER BY p.n
+                    RETURNING {Columns}
+                    """)
+                {
+                    Parameters =
+                    {
+                        Text(ids),
+                        Text([.. posts.Select(p => p.UserId)]),
+                        Text([.. posts.Select(p => p.ChannelId)]),
+                        Text([.. posts.Select(p => p.RootId)]),
+                        Text([.. posts.Select(p => p.Message)]),
+                        Text([.. posts.Select(p => p.Type)]),
+                        Text([.. posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.Props))]),
+                        Text([.. posts.Select(p => p.Hashtags)]),
+                    },
+                },
+                // greatest(): a batch may commit after a later one; last_post_at never moves backwards.
+                new NpgsqlBatchCommand("""
+                    UPDATE channels c
+                    SET last_post_at = greatest(c.last_post_at, b.last_post_at), total_msg_count = c.total_msg_count + b.n
+                    FROM (SELECT channel_id, max(create_at) AS last_post_at, count(*) AS n FROM posts WHERE id = ANY($1) GROUP BY channel_id) b
+                    WHERE c.id = b.channel_id
+                    """)
+                {
+                    Parameters = { Text(ids) },
+                },
+            },
+        };
+        var created = new Dictionary<string, Post>(posts.Count);
+        await using (var reader = await batch.ExecuteReaderAsync())
+        {
+            await reader.NextResultAsync();
+            var parse = reader.GetRowParser<Post>();
+            while (await reader.ReadAsync())
+            {
+                var post = parse(reader);
+                created[post.Id] = post;
+            }
+        }
         return [.. posts.Select(p => created[p.Id])];
     }
+
+    private static NpgsqlParameter Text(string[] values) =>
+        new() { Value = values, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text };
 
     /// <summary>A post that is not deleted.</summary>
     public async Task<Post?> GetAsync(string id)

@@ -106,6 +106,7 @@ public static class ServiceDefaultsExtensions
             return next(context);
         });
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseMiddleware<OversizedBodyMiddleware>();
         // Unknown routes and wrong methods answer with an AppError rather than an empty body.
         app.UseStatusCodePages(async status =>
         {

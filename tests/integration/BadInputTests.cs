@@ -297,6 +297,23 @@ public sealed class BadInputTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Oversized_bodies_through_the_edge_are_413_not_502()
+    {
+        // The edge buffers a body and sends it on with its length; the node must read it before answering, or the
+        // edge fails writing the rest and answers 502 instead.
+        await using var edge = await EdgeProxy.StartAsync([cluster.Api1.BaseUrl, cluster.Api2.BaseUrl], []);
+        var t = await TargetAsync();
+        var viaEdge = t.User.On(edge.BaseUrl);
+        var huge = new { t.ChannelId, Message = "x", Props = new { blob = new string('y', 20_000_000) } };
+        var expect = new Expectations();
+        for (var i = 0; i < 10; i++)
+        {
+            await expect.Check($"20 MB post #{i}", viaEdge.PostAsync("/api/v4/posts", huge), 413);
+        }
+        expect.Verify();
+    }
+
+    [Fact]
     public async Task Unknown_routes_are_404_and_wrong_methods_405()
     {
         var t = await TargetAsync();

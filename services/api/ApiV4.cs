@@ -1,5 +1,7 @@
 using Chat.Api.Channels;
 using Chat.Api.Cluster;
+using Chat.Api.Config;
+using Chat.Api.Database;
 using Chat.Api.Events;
 using Chat.Api.Posts;
 using Chat.Api.System;
@@ -22,19 +24,22 @@ public static class ApiV4
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
         services.AddSingleton<PostService>();
         services.AddSingleton<ClusterService>();
+        services.AddSingleton<ConfigService>();
         return services;
     }
 
     /// <summary>Mattermost's REST API v4, one group per resource.</summary>
     public static IEndpointRouteBuilder MapApiV4(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v4");
+        var api = app.MapGroup("/api/v4").AddEndpointFilter<ReadRoutingFilter>();
         api.MapUsers();
         api.MapTeams();
         api.MapChannels();
         api.MapPosts();
         api.MapSystem();
         api.MapCluster();
+        api.MapConfig();
+        api.MapDatabase();
         app.MapClusterAdminPage();
         return app;
     }

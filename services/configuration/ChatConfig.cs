@@ -14,6 +14,10 @@ public sealed class ChatConfig
     public ClusterSettings ClusterSettings { get; set; } = new();
     public FileSettings FileSettings { get; set; } = new();
     public DaprSettings DaprSettings { get; set; } = new();
+    public JobSettings JobSettings { get; set; } = new();
+    public PluginSettings PluginSettings { get; set; } = new();
+    public DataRetentionSettings DataRetentionSettings { get; set; } = new();
+    public MessageExportSettings MessageExportSettings { get; set; } = new();
 }
 
 public sealed class ServiceSettings
@@ -49,6 +53,11 @@ public sealed class SqlSettings
     public int MaxIdleConns { get; set; } = 10;
     /// <summary>Seconds a single query may run.</summary>
     public int QueryTimeout { get; set; } = 30;
+    /// <summary>
+    /// After a user's write, that user's reads stay on the primary this long (replication lag must not hide their
+    /// own change from them). Not a Mattermost setting.
+    /// </summary>
+    public int ReadYourWritesMilliseconds { get; set; } = 5000;
 }
 
 public sealed class PasswordSettings
@@ -95,6 +104,10 @@ public sealed class DaprSettings
     public string Provider { get; set; } = "Embedded";
     /// <summary>The Dapr pub/sub component's name (Dapr provider).</summary>
     public string PubSubName { get; set; } = "pubsub";
+    /// <summary>The Dapr state store component's name (Dapr provider; also the actor state store).</summary>
+    public string StateStoreName { get; set; } = "statestore";
+    /// <summary>The Dapr lock store component's name (Dapr provider).</summary>
+    public string LockStoreName { get; set; } = "lockstore";
     /// <summary>How long the embedded event log keeps an event: a node down for longer cannot catch up from it.</summary>
     public int EventRetentionMinutes { get; set; } = 1440;
 }

@@ -29,6 +29,7 @@ public static class ConfigValidator
         Require(dapr.EventRetentionMinutes is >= 1 and <= 60 * 24 * 90, "DaprSettings.EventRetentionMinutes", "must be between 1 and 129600");
         // Resuming replays the event log from the client's checkpoint, so the log must still hold the whole window.
         Require(s.WebSocketResumeWindowMinutes >= 1 && s.WebSocketResumeWindowMinutes <= dapr.EventRetentionMinutes, "ServiceSettings.WebSocketResumeWindowMinutes", "must be between 1 and DaprSettings.EventRetentionMinutes");
+        JobAndDataSettingsValidator.Validate(config);
     }
 
     /// <summary>Services that need the database call this on top of <see cref="Validate"/>.</summary>

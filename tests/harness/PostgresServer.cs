@@ -74,6 +74,16 @@ public sealed partial class PostgresServer : IAsyncDisposable
         return ConnectionString(actual);
     }
 
+    /// <summary>A streaming replica of this server (private servers only: it needs the server's files and superuser).</summary>
+    public Task<PostgresReplica> StartReplicaAsync() =>
+        _private is { } cluster
+            ? PostgresReplica.StartAsync(cluster.BinDirectory, cluster.Port, SuperUser, cluster.AsServiceAccount)
+            : throw new InvalidOperationException($"Replicas need a private server; unset {ExternalServerVariable}.");
+
+    /// <summary>Fast shutdown of a private server (failover drills); it is not started again.</summary>
+    public Task StopAsync() =>
+        _private?.StopAsync() ?? throw new InvalidOperationException("Only a private server can be stopped.");
+
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Database = database }.ConnectionString;
 
@@ -118,6 +128,12 @@ public sealed partial class PostgresServer : IAsyncDisposable
         }
 
         public int Port { get; private set; }
+
+        public string BinDirectory => _binDirectory;
+
+        public bool AsServiceAccount => _asServiceAccount;
+
+        public Task StopAsync() => RunToolAsync("pg_ctl", ["-D", DataDirectory, "-m", "fast", "-w", "stop"]);
 
         private string DataDirectory => Path.Combine(_directory, "data");
 

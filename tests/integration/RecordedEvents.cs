@@ -9,7 +9,7 @@ namespace Chat.IntegrationTests;
 /// </summary>
 public sealed class RecordedEvents(string dataSource)
 {
-    /// <summary>The newest position now; pass it as <c>after</c> to see only what was recorded since.</summary>
+    /// <summary>The newest position now (of any topic: cache invalidations share the log); pass it as <c>after</c> to see only what was recorded since.</summary>
     public async Task<long> PositionAsync()
     {
         await using var connection = new NpgsqlConnection(dataSource);
@@ -28,7 +28,7 @@ public sealed class RecordedEvents(string dataSource)
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""
             SELECT topic, type, data::text FROM cluster_events
-            WHERE position > $1 AND ($2::text IS NULL OR strpos(data::text, $2) > 0)
+            WHERE topic = 'websocket' AND position > $1 AND ($2::text IS NULL OR strpos(data::text, $2) > 0)
             ORDER BY txid, position
             """, connection)
         {

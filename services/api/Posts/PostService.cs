@@ -25,7 +25,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
     {
         var channelId = Input.Id(request.ChannelId, "channel_id");
         var message = ValidMessage(request.Message);
-        var access = await channels.GetAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
+        var access = await channels.GetCachedAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(access.CanPost(caller));
         var rootId = "";
         if (!string.IsNullOrEmpty(request.RootId))

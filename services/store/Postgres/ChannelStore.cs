@@ -1,5 +1,7 @@
 using Chat.Store.Model;
 using Dapper;
+using Chat.Store.Caching;
+using Chat.Store.Routing;
 using Npgsql;
 
 namespace Chat.Store.Postgres;
@@ -7,7 +9,8 @@ namespace Chat.Store.Postgres;
 /// <summary>What a user may do in a channel depends on these facts, read together in one round trip.</summary>
 public sealed record ChannelAccess(Channel Channel, bool IsChannelMember, bool IsChannelAdmin, bool IsTeamMember, bool IsTeamAdmin);
 
-public sealed class ChannelStore(NpgsqlDataSource db)
+/// <remarks>Lists may run on a replica; access checks stay on the primary (or its cache).</remarks>
+public sealed class ChannelStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
     private const string Columns = "id, create_at, update_at, delete_at, team_id, type, display_name, name, header, purpose, last_post_at, total_msg_count, creator_id";
     private const string MemberColumns = "channel_id, user_id, scheme_admin, last_viewed_at, msg_count, mention_count, last_update_at";
@@ -70,16 +73,20 @@ public sealed class ChannelStore(NpgsqlDataSource db)
         return rows.SingleOrDefault();
     }
 
+    /// <summary>
+    /// The facts of <see cref="GetAccessAsync"/> from the node's cache (posting checks them on every post). The
+    /// channel's counters (last_post_at, total_msg_count) may be behind; its identity, type and team are not.
+    /// </summary>
+    public Task<ChannelAccess?> GetCachedAccessAsync(string channelId, string userId) =>
+        caches.ChannelAccess.GetAsync((channelId, userId), () => GetAccessAsync(channelId, userId));
+
     /// <summary>The user's channels in a team, plus their direct and group channels, as Mattermost lists them.</summary>
-    public async Task<IReadOnlyList<Channel>> GetForUserAsync(string teamId, string userId)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return [.. await connection.QueryAsync<Channel>($"""
+    public Task<IReadOnlyList<Channel>> GetForUserAsync(string teamId, string userId) => router.ReadAsync<IReadOnlyList<Channel>>(ReadTarget.Replica, async connection =>
+        [.. await connection.QueryAsync<Channel>($"""
             SELECT {PrefixedColumns} FROM channels c JOIN channel_members m ON m.channel_id = c.id
             WHERE m.user_id = @userId AND (c.team_id = @teamId OR c.team_id = '') AND c.delete_at = 0
             ORDER BY c.display_name, c.id
-            """, new { teamId, userId })];
-    }
+            """, new { teamId, userId })]);
 
     public async Task<int> CountForTeamAsync(string teamId)
     {
@@ -104,20 +111,29 @@ public sealed class ChannelStore(NpgsqlDataSource db)
         // A statement of its own: its snapshot also sees a row that a concurrent adder committed while we waited on it.
         var member = await connection.QuerySingleAsync<ChannelMember>(
             $"SELECT {MemberColumns} FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId }, transaction);
+        if (added)
+        {
+            await caches.InvalidateAsync(transaction, new CacheInvalidation(StoreCaches.ChannelAccessCache, UserId: userId, ChannelId: channelId));
+        }
         return (member, added);
     }
 
-    public async Task<IReadOnlyList<ChannelMember>> GetMembersAsync(string channelId, int page, int perPage)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return [.. await connection.QueryAsync<ChannelMember>(
-            $"SELECT {MemberColumns} FROM channel_members WHERE channel_id = @channelId ORDER BY user_id LIMIT @perPage OFFSET @offset",
-            new { channelId, perPage, offset = (long)page * perPage })];
-    }
+    public Task<IReadOnlyList<ChannelMember>> GetMembersAsync(string channelId, int page, int perPage) =>
+        router.ReadAsync<IReadOnlyList<ChannelMember>>(ReadTarget.Replica, async connection =>
+            [.. await connection.QueryAsync<ChannelMember>(
+                $"SELECT {MemberColumns} FROM channel_members WHERE channel_id = @channelId ORDER BY user_id LIMIT @perPage OFFSET @offset",
+                new { channelId, perPage, offset = (long)page * perPage })]);
 
-    public async Task<bool> RemoveMemberAsync(NpgsqlTransaction transaction, string channelId, string userId) =>
-        await transaction.Connection().ExecuteAsync(
+    public async Task<bool> RemoveMemberAsync(NpgsqlTransaction transaction, string channelId, string userId)
+    {
+        var removed = await transaction.Connection().ExecuteAsync(
             "DELETE FROM channel_members WHERE channel_id = @channelId AND user_id = @userId", new { channelId, userId }, transaction) == 1;
+        if (removed)
+        {
+            await caches.InvalidateAsync(transaction, new CacheInvalidation(StoreCaches.ChannelAccessCache, UserId: userId, ChannelId: channelId));
+        }
+        return removed;
+    }
 
     private sealed class AccessFlags
     {

@@ -14,8 +14,18 @@ public static class ChatDatabase
         SqlMapper.AddTypeHandler(new JsonHandler<Dictionary<string, JsonElement>>());
     }
 
+    /// <summary>
+    /// The primary's pool. It lists the configured primary first, then the replicas, and connects only to the one
+    /// that accepts writes: when a replica is promoted (a manual failover), new connections reach it without a
+    /// restart. Never start the old primary again as a primary: rebuild it as a standby of the new one.
+    /// </summary>
     public static NpgsqlDataSource CreateDataSource(SqlSettings settings, string applicationName)
     {
+        var primary = new NpgsqlConnectionStringBuilder(settings.DataSource);
+        var hosts = Routing.DatabaseRouter.Endpoints(settings.DataSource)
+            .Concat(settings.DataSourceReplicas.SelectMany(Routing.DatabaseRouter.Endpoints))
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
         var connection = new NpgsqlConnectionStringBuilder(settings.DataSource)
         {
             MaxPoolSize = settings.MaxOpenConns,
@@ -29,6 +39,17 @@ public static class ChatDatabase
             // reset round trip every time a connection returns to the pool.
             NoResetOnClose = true,
         };
+        if (hosts.Count > 1)
+        {
+            connection.Host = string.Join(",", hosts);
+            connection.TargetSessionAttributes = "primary";
+            // How soon a server that was a standby (or down) is asked again: the write gap after a promotion.
+            connection.HostRecheckSeconds = 1;
+            if (primary.Timeout is 0 or > 5)
+            {
+                connection.Timeout = 5;
+            }
+        }
         return new NpgsqlDataSourceBuilder(connection.ConnectionString).Build();
     }
 

@@ -1,10 +1,11 @@
 using Chat.Store.Model;
+using Chat.Store.Routing;
 using Dapper;
 using Npgsql;
 
 namespace Chat.Store.Postgres;
 
-public sealed class PostStore(NpgsqlDataSource db)
+public sealed class PostStore(NpgsqlDataSource db, DatabaseRouter router)
 {
     private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags";
     // Database time, so that create_at agrees with the seq order no matter which node wrote the post.
@@ -160,9 +161,12 @@ public sealed class PostStore(NpgsqlDataSource db)
     }
 
     /// <summary>Posts in the user's channels of a team whose message contains every term (or any, with <paramref name="any"/>).</summary>
-    public async Task<PostList> SearchAsync(string teamId, string userId, IReadOnlyList<string> terms, bool any, int page, int perPage)
+    /// <remarks>On the search replicas (else the replicas): a search is never how a client reads its own post back.</remarks>
+    public Task<PostList> SearchAsync(string teamId, string userId, IReadOnlyList<string> terms, bool any, int page, int perPage) =>
+        router.ReadAsync(ReadTarget.Search, connection => SearchAsync(connection, teamId, userId, terms, any, page, perPage));
+
+    private static async Task<PostList> SearchAsync(NpgsqlConnection connection, string teamId, string userId, IReadOnlyList<string> terms, bool any, int page, int perPage)
     {
-        await using var connection = await db.OpenConnectionAsync();
         var patterns = terms.Select(t => "%" + t.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%").ToArray();
         var match = any ? "p.message ILIKE ANY(@patterns)" : "p.message ILIKE ALL(@patterns)";
         var posts = (await connection.QueryAsync<Post>($"""

@@ -1,10 +1,13 @@
 using Chat.Store.Model;
 using Dapper;
+using Chat.Store.Caching;
+using Chat.Store.Routing;
 using Npgsql;
 
 namespace Chat.Store.Postgres;
 
-public sealed class TeamStore(NpgsqlDataSource db)
+/// <remarks>Lists may run on a replica; membership checks stay on the primary.</remarks>
+public sealed class TeamStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
     private const string Columns = "id, create_at, update_at, delete_at, name, display_name, description, email, type, company_name, allowed_domains, invite_id, allow_open_invite";
     private const string MemberColumns = "team_id, user_id, scheme_admin";
@@ -29,15 +32,12 @@ public sealed class TeamStore(NpgsqlDataSource db)
         return await connection.QuerySingleOrDefaultAsync<Team>($"SELECT {Columns} FROM teams WHERE id = @id", new { id });
     }
 
-    public async Task<IReadOnlyList<Team>> GetForUserAsync(string userId)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return [.. await connection.QueryAsync<Team>($"""
+    public Task<IReadOnlyList<Team>> GetForUserAsync(string userId) => router.ReadAsync<IReadOnlyList<Team>>(ReadTarget.Replica, async connection =>
+        [.. await connection.QueryAsync<Team>($"""
             SELECT {string.Join(", ", Columns.Split(", ").Select(c => "t." + c))}
             FROM teams t JOIN team_members m ON m.team_id = t.id
             WHERE m.user_id = @userId AND t.delete_at = 0 ORDER BY t.display_name
-            """, new { userId })];
-    }
+            """, new { userId })]);
 
     public async Task<TeamMember?> GetMemberAsync(string teamId, string userId)
     {
@@ -56,6 +56,10 @@ public sealed class TeamStore(NpgsqlDataSource db)
         // A statement of its own: its snapshot also sees a row that a concurrent adder committed while we waited on it.
         var member = await connection.QuerySingleAsync<TeamMember>(
             $"SELECT {MemberColumns} FROM team_members WHERE team_id = @teamId AND user_id = @userId", new { teamId, userId }, transaction);
+        if (added)
+        {
+            await caches.InvalidateAsync(transaction, new CacheInvalidation(StoreCaches.ChannelAccessCache, UserId: userId));
+        }
         return (member, added);
     }
 
@@ -65,13 +69,11 @@ public sealed class TeamStore(NpgsqlDataSource db)
         return await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM team_members WHERE team_id = @teamId", new { teamId });
     }
 
-    public async Task<IReadOnlyList<TeamMember>> GetMembersAsync(string teamId, int page, int perPage)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return [.. await connection.QueryAsync<TeamMember>(
-            $"SELECT {MemberColumns} FROM team_members WHERE team_id = @teamId ORDER BY user_id LIMIT @perPage OFFSET @offset",
-            new { teamId, perPage, offset = (long)page * perPage })];
-    }
+    public Task<IReadOnlyList<TeamMember>> GetMembersAsync(string teamId, int page, int perPage) =>
+        router.ReadAsync<IReadOnlyList<TeamMember>>(ReadTarget.Replica, async connection =>
+            [.. await connection.QueryAsync<TeamMember>(
+                $"SELECT {MemberColumns} FROM team_members WHERE team_id = @teamId ORDER BY user_id LIMIT @perPage OFFSET @offset",
+                new { teamId, perPage, offset = (long)page * perPage })]);
 
     /// <summary>
     /// Leaving a team also leaves all of its channels, as in Mattermost. Returns the channels left, or null when the
@@ -84,6 +86,7 @@ public sealed class TeamStore(NpgsqlDataSource db)
         {
             return null;
         }
+        await caches.InvalidateAsync(transaction, new CacheInvalidation(StoreCaches.ChannelAccessCache, UserId: userId));
         return [.. await connection.QueryAsync<string>("""
             DELETE FROM channel_members m USING channels c
             WHERE m.channel_id = c.id AND c.team_id = @teamId AND m.user_id = @userId

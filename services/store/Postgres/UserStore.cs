@@ -1,10 +1,12 @@
 using Chat.Store.Model;
 using Dapper;
+using Chat.Store.Routing;
 using Npgsql;
 
 namespace Chat.Store.Postgres;
 
-public sealed class UserStore(NpgsqlDataSource db)
+/// <remarks>Lists and lookups by many ids (profiles for display) may run on a replica; single lookups and credentials stay on the primary.</remarks>
+public sealed class UserStore(NpgsqlDataSource db, DatabaseRouter router)
 {
     private const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update";
 
@@ -56,17 +58,13 @@ public sealed class UserStore(NpgsqlDataSource db)
         return (user, row.PasswordHash);
     }
 
-    public async Task<IReadOnlyList<User>> GetManyAsync(IReadOnlyCollection<string> ids)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return [.. await connection.QueryAsync<User>($"SELECT {Columns} FROM users WHERE id = ANY(@ids) ORDER BY username", new { ids = ids.ToArray() })];
-    }
+    public Task<IReadOnlyList<User>> GetManyAsync(IReadOnlyCollection<string> ids) =>
+        router.ReadAsync<IReadOnlyList<User>>(ReadTarget.Replica, async connection =>
+            [.. await connection.QueryAsync<User>($"SELECT {Columns} FROM users WHERE id = ANY(@ids) ORDER BY username", new { ids = ids.ToArray() })]);
 
-    public async Task<IReadOnlyList<User>> ListAsync(int page, int perPage)
-    {
-        await using var connection = await db.OpenConnectionAsync();
-        return [.. await connection.QueryAsync<User>(
-            $"SELECT {Columns} FROM users ORDER BY username LIMIT @perPage OFFSET @offset",
-            new { perPage, offset = (long)page * perPage })];
-    }
+    public Task<IReadOnlyList<User>> ListAsync(int page, int perPage) =>
+        router.ReadAsync<IReadOnlyList<User>>(ReadTarget.Replica, async connection =>
+            [.. await connection.QueryAsync<User>(
+                $"SELECT {Columns} FROM users ORDER BY username LIMIT @perPage OFFSET @offset",
+                new { perPage, offset = (long)page * perPage })]);
 }

@@ -1,0 +1,107 @@
+namespace Chat.Configuration;
+
+/// <summary>Which nodes schedule background jobs and which run them (Mattermost's JobSettings).</summary>
+public sealed class JobSettings
+{
+    public bool RunJobs { get; set; } = true;
+    public bool RunScheduler { get; set; } = true;
+    /// <summary>Finished jobs older than this are deleted; -1 keeps them.</summary>
+    public int CleanupJobsThresholdDays { get; set; } = -1;
+}
+
+public sealed class PluginSettings
+{
+    public bool Enable { get; set; } = true;
+    public bool EnableUploads { get; set; }
+    public bool EnableHealthCheck { get; set; } = true;
+    public string Directory { get; set; } = "./plugins";
+    public string ClientDirectory { get; set; } = "./client/plugins";
+}
+
+public sealed class DataRetentionSettings
+{
+    public bool EnableMessageDeletion { get; set; }
+    public bool EnableFileDeletion { get; set; }
+    public int MessageRetentionDays { get; set; } = 365;
+    /// <summary>When above zero it takes precedence over <see cref="MessageRetentionDays"/>.</summary>
+    public int MessageRetentionHours { get; set; }
+    public int FileRetentionDays { get; set; } = 365;
+    /// <summary>"HH:MM", server time.</summary>
+    public string DeletionJobStartTime { get; set; } = "02:00";
+    public int BatchSize { get; set; } = 3000;
+    public int TimeBetweenBatchesMilliseconds { get; set; } = 100;
+}
+
+public sealed class MessageExportSettings
+{
+    public bool EnableExport { get; set; }
+    /// <summary>"actiance", "csv" or "globalrelay".</summary>
+    public string ExportFormat { get; set; } = "actiance";
+    /// <summary>"HH:MM", server time.</summary>
+    public string DailyRunTime { get; set; } = "01:00";
+    /// <summary>Milliseconds since the epoch; posts before it are never exported.</summary>
+    public long ExportFromTimestamp { get; set; }
+    public int BatchSize { get; set; } = 10_000;
+}
+
+/// <summary>Checks for the sections above and for the replica lists; each message names the setting.</summary>
+public static class JobAndDataSettingsValidator
+{
+    private static readonly string[] ExportFormats = ["actiance", "csv", "globalrelay"];
+
+    public static void Validate(ChatConfig config)
+    {
+        var retention = config.DataRetentionSettings;
+        Require(retention.MessageRetentionDays >= 1, "DataRetentionSettings.MessageRetentionDays", "must be at least 1");
+        Require(retention.MessageRetentionHours >= 0, "DataRetentionSettings.MessageRetentionHours", "must not be negative");
+        Require(retention.FileRetentionDays >= 1, "DataRetentionSettings.FileRetentionDays", "must be at least 1");
+        Require(IsTimeOfDay(retention.DeletionJobStartTime), "DataRetentionSettings.DeletionJobStartTime", $"'{retention.DeletionJobStartTime}' is not HH:MM");
+        Require(retention.BatchSize is >= 1 and <= 1_000_000, "DataRetentionSettings.BatchSize", "must be between 1 and 1000000");
+        Require(retention.TimeBetweenBatchesMilliseconds is >= 0 and <= 3_600_000, "DataRetentionSettings.TimeBetweenBatchesMilliseconds", "must be between 0 and 3600000");
+        var export = config.MessageExportSettings;
+        Require(ExportFormats.Contains(export.ExportFormat), "MessageExportSettings.ExportFormat", $"'{export.ExportFormat}' is not one of {string.Join(", ", ExportFormats)}");
+        Require(IsTimeOfDay(export.DailyRunTime), "MessageExportSettings.DailyRunTime", $"'{export.DailyRunTime}' is not HH:MM");
+        Require(export.ExportFromTimestamp >= 0, "MessageExportSettings.ExportFromTimestamp", "must not be negative");
+        Require(export.BatchSize is >= 1 and <= 1_000_000, "MessageExportSettings.BatchSize", "must be between 1 and 1000000");
+        Require(config.JobSettings.CleanupJobsThresholdDays >= -1, "JobSettings.CleanupJobsThresholdDays", "must be -1 (keep) or more");
+        var plugins = config.PluginSettings;
+        Require(!plugins.Enable || !string.IsNullOrWhiteSpace(plugins.Directory), "PluginSettings.Directory", "must be set while plugins are enabled");
+        Require(!plugins.Enable || !string.IsNullOrWhiteSpace(plugins.ClientDirectory), "PluginSettings.ClientDirectory", "must be set while plugins are enabled");
+        var sql = config.SqlSettings;
+        Require(sql.ReadYourWritesMilliseconds is >= 0 and <= 600_000, "SqlSettings.ReadYourWritesMilliseconds", "must be between 0 and 600000");
+        ValidateConnectionStrings(sql.DataSourceReplicas, "SqlSettings.DataSourceReplicas");
+        ValidateConnectionStrings(sql.DataSourceSearchReplicas, "SqlSettings.DataSourceSearchReplicas");
+    }
+
+    private static void ValidateConnectionStrings(List<string> list, string setting)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            var valid = !string.IsNullOrWhiteSpace(list[i]);
+            if (valid)
+            {
+                try
+                {
+                    _ = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = list[i] };
+                }
+                catch (ArgumentException)
+                {
+                    valid = false;
+                }
+            }
+            // The value itself is a secret (it may hold a password), so only its position is named.
+            Require(valid, $"{setting}[{i}]", "is not a connection string (Host=...;Port=...;Username=...;Database=...)");
+        }
+    }
+
+    private static bool IsTimeOfDay(string value) =>
+        TimeOnly.TryParseExact(value, "HH:mm", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _);
+
+    private static void Require(bool condition, string setting, string problem)
+    {
+        if (!condition)
+        {
+            throw new ConfigException($"{setting}: {problem}");
+        }
+    }
+}

@@ -12,8 +12,8 @@ public sealed class ComponentTests
     public static TheoryData<string> Variants => new() { Deployment.LocalComponentsDir, Deployment.KubernetesComponentsDir };
 
     /// <summary>
-    /// DaprSettings' *Name settings are the component names the providers call (PubSubName, and the state and lock
-    /// stores' once their providers exist); each default must name a component of the matching type, in both variants.
+    /// DaprSettings' component-name settings (PubSubName, and StateStoreName and LockStoreName once those providers
+    /// exist) are the names the providers call; each default must name a component of the matching type, in both variants.
     /// </summary>
     [Theory]
     [MemberData(nameof(Variants))]
@@ -21,19 +21,15 @@ public sealed class ComponentTests
     {
         var components = Deployment.Components(dir);
         var defaults = new DaprSettings();
+        (string Marker, string Type)[] kinds = [("PubSub", "pubsub."), ("StateStore", "state."), ("LockStore", "lock."), ("SecretStore", "secretstores.")];
         var names = typeof(DaprSettings).GetProperties()
             .Where(p => p.PropertyType == typeof(string) && p.Name.EndsWith("Name", StringComparison.Ordinal))
-            .ToDictionary(p => p.Name, p => (string)p.GetValue(defaults)!);
-        Assert.Contains("PubSubName", names.Keys);
-        foreach (var (setting, name) in names)
+            .Select(p => (Setting: p.Name, Name: (string)p.GetValue(defaults)!, Type: kinds.FirstOrDefault(k => p.Name.Contains(k.Marker, StringComparison.Ordinal)).Type))
+            .Where(n => n.Type is not null)
+            .ToList();
+        Assert.Contains(names, n => n.Setting == nameof(DaprSettings.PubSubName));
+        foreach (var (setting, name, type) in names)
         {
-            var type = setting switch
-            {
-                "PubSubName" => "pubsub.",
-                "StateStoreName" => "state.",
-                "LockStoreName" => "lock.",
-                _ => throw new InvalidOperationException($"DaprSettings.{setting}: which component type does it name? Add it here."),
-            };
             var component = components.SingleOrDefault(c => c.Name == name);
             Assert.True(component is not null, $"{dir}: no component named '{name}' (DaprSettings.{setting})");
             Assert.StartsWith(type, component.Root.Text("spec", "type"));

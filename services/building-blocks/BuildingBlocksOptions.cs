@@ -17,6 +17,10 @@ public sealed class BuildingBlocksOptions
     public BuildingBlockProvider Provider { get; set; } = BuildingBlockProvider.Embedded;
     /// <summary>The Dapr pub/sub component name.</summary>
     public string PubSubName { get; set; } = "pubsub";
+    /// <summary>The Dapr state store component name (also the actor state store, for reminders).</summary>
+    public string StateStoreName { get; set; } = "statestore";
+    /// <summary>The Dapr lock store component name.</summary>
+    public string LockStoreName { get; set; } = "lockstore";
     /// <summary>
     /// Set to make this process a durable consumer that, after a restart, also receives the events published while
     /// it was down. Embedded: its position in the log is stored under this name (two live processes must never share
@@ -26,6 +30,7 @@ public sealed class BuildingBlocksOptions
     /// </summary>
     public string? ConsumerName { get; set; }
     public EmbeddedPubSubOptions Embedded { get; } = new();
+    public ReminderOptions Reminders { get; } = new();
     public DaprSidecarOptions Dapr { get; } = new();
 
     public static BuildingBlocksOptions FromConfig(ChatConfig config, IReadOnlyDictionary<string, string?> environment)
@@ -35,6 +40,8 @@ public sealed class BuildingBlocksOptions
         {
             Provider = Enum.Parse<BuildingBlockProvider>(settings.Provider, ignoreCase: true),
             PubSubName = settings.PubSubName,
+            StateStoreName = settings.StateStoreName,
+            LockStoreName = settings.LockStoreName,
         };
         options.Embedded.Retention = TimeSpan.FromMinutes(settings.EventRetentionMinutes);
         options.Dapr.HttpEndpoint = DaprSidecarOptions.SidecarEndpoint(environment);
@@ -61,6 +68,25 @@ public sealed class EmbeddedPubSubOptions
     public int BatchSize { get; set; } = 500;
     /// <summary>Calls of a failing handler per event before the event is given up for that handler.</summary>
     public int MaxDeliveryAttempts { get; set; } = 5;
+}
+
+public sealed class ReminderOptions
+{
+    /// <summary>Embedded: how often each node looks for due reminders of the actor types it handles.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Embedded: how long a claimed firing belongs to the node that claimed it. If that node neither finishes nor
+    /// fails it within the lease (it died, or the handler is still running), another node fires it again.
+    /// </summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Embedded: a firing whose handler threw is retried after this long.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Embedded: most firings one node claims per poll.</summary>
+    public int BatchSize { get; set; } = 100;
+    /// <summary>Dapr: actorIdleTimeout in /dapr/config.</summary>
+    public TimeSpan ActorIdleTimeout { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Dapr: drainOngoingCallTimeout in /dapr/config.</summary>
+    public TimeSpan DrainOngoingCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class DaprSidecarOptions

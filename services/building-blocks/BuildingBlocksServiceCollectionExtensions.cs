@@ -1,7 +1,17 @@
 using Chat.BuildingBlocks.Dapr;
+using Chat.BuildingBlocks.Embedded;
+using Chat.BuildingBlocks.Locks;
+using Chat.BuildingBlocks.Locks.Dapr;
+using Chat.BuildingBlocks.Locks.Embedded;
 using Chat.BuildingBlocks.PubSub;
 using Chat.BuildingBlocks.PubSub.Dapr;
 using Chat.BuildingBlocks.PubSub.Embedded;
+using Chat.BuildingBlocks.Reminders;
+using Chat.BuildingBlocks.Reminders.Dapr;
+using Chat.BuildingBlocks.Reminders.Embedded;
+using Chat.BuildingBlocks.State;
+using Chat.BuildingBlocks.State.Dapr;
+using Chat.BuildingBlocks.State.Embedded;
 using Chat.Configuration;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,9 +21,12 @@ namespace Chat.BuildingBlocks;
 public static class BuildingBlocksServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the provider that <see cref="DaprSettings.Provider"/> selects behind <see cref="IEventBus"/>, and
-    /// <see cref="IEventLog"/> (the positioned log, in both modes), as hosted services (it migrates its tables and starts following events when the host starts). Needs the
-    /// NpgsqlDataSource of the store in both modes: the event log is also the transactional outbox.
+    /// Registers the provider that <see cref="DaprSettings.Provider"/> selects behind <see cref="IEventBus"/>,
+    /// <see cref="IStateStore"/>, <see cref="IDistributedLock"/> and <see cref="IActorReminders"/>, and
+    /// <see cref="IEventLog"/> (the positioned log, in both modes), with the hosted services they need (they migrate
+    /// the tables and start following events, polling reminders and pruning when the host starts). Needs the
+    /// NpgsqlDataSource of the store in both modes: the event log is also the transactional outbox, and the Dapr
+    /// state provider keeps its key index there.
     /// </summary>
     public static IServiceCollection AddBuildingBlocks(this IServiceCollection services, ChatConfig config, Action<BuildingBlocksOptions>? configure = null)
     {
@@ -34,22 +47,37 @@ public static class BuildingBlocksServiceCollectionExtensions
             services.AddSingleton<DaprEventBus>();
             services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<DaprEventBus>());
             services.AddHostedService(sp => sp.GetRequiredService<DaprEventBus>());
+            services.AddSingleton<IStateStore, DaprStateStore>();
+            services.AddSingleton<IDistributedLock, DaprDistributedLock>();
+            services.AddSingleton<DaprActorReminders>();
+            services.AddSingleton<IActorReminders>(sp => sp.GetRequiredService<DaprActorReminders>());
         }
         else
         {
             services.AddSingleton<EmbeddedEventBus>();
             services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<EmbeddedEventBus>());
             services.AddHostedService(sp => sp.GetRequiredService<EmbeddedEventBus>());
+            services.AddSingleton<IStateStore, EmbeddedStateStore>();
+            services.AddSingleton<IDistributedLock, EmbeddedDistributedLock>();
+            services.AddSingleton<EmbeddedActorReminders>();
+            services.AddSingleton<IActorReminders>(sp => sp.GetRequiredService<EmbeddedActorReminders>());
+            services.AddHostedService(sp => sp.GetRequiredService<EmbeddedActorReminders>());
         }
+        // Expired state entries, key-index rows and locks: both modes (the Dapr state provider's key index is ours).
+        services.AddHostedService<ExpiredRowPruner>();
         return services;
     }
 
-    /// <summary>The endpoints the Dapr sidecar calls (Dapr provider only; nothing in embedded mode).</summary>
+    /// <summary>
+    /// The endpoints the Dapr sidecar calls (Dapr provider only; nothing in embedded mode): pub/sub's
+    /// GET /dapr/subscribe and delivery routes, actors' GET /dapr/config and reminder callbacks.
+    /// </summary>
     public static IEndpointRouteBuilder MapBuildingBlocks(this IEndpointRouteBuilder app)
     {
         if (app.ServiceProvider.GetRequiredService<BuildingBlocksOptions>().Provider == BuildingBlockProvider.Dapr)
         {
             app.MapDaprPubSub();
+            app.MapDaprActors();
         }
         return app;
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Chat.BuildingBlocks.PubSub;
 using Chat.BuildingBlocks.PubSub.Dapr;
 
@@ -8,7 +9,7 @@ namespace Chat.BuildingBlocks.Dapr;
 
 /// <summary>
 /// Our own thin client for the Dapr sidecar's HTTP API v1.0 (no Dapr SDK). Every call carries dapr-api-token
-/// when DAPR_API_TOKEN is set. The other building blocks' calls are added here as their providers are implemented.
+/// when DAPR_API_TOKEN is set. Each provider builds its calls on <see cref="SendAsync"/>.
 /// </summary>
 public sealed class DaprSidecarClient : IDisposable
 {
@@ -49,6 +50,35 @@ public sealed class DaprSidecarClient : IDisposable
         }
         using var response = await http.SendAsync(request, cancellationToken);
         if (response.StatusCode != HttpStatusCode.NoContent && !response.IsSuccessStatusCode)
+        {
+            throw new DaprException(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+    }
+
+    /// <summary>
+    /// Sends a call of another building block: JSON body (when given), dapr-api-token (a default header) and the
+    /// current trace context as traceparent, so the sidecar's span joins the caller's trace.
+    /// </summary>
+    internal async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, body.GetType(), options: System.Text.Json.JsonSerializerOptions.Web);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+        if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } activity)
+        {
+            request.Headers.TryAddWithoutValidation("traceparent", activity.Id);
+        }
+        configure?.Invoke(request);
+        return await http.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>Throws <see cref="DaprException"/> unless the sidecar answered one of <paramref name="expected"/>.</summary>
+    internal static async Task EnsureAsync(HttpResponseMessage response, CancellationToken cancellationToken, params HttpStatusCode[] expected)
+    {
+        if (!expected.Contains(response.StatusCode))
         {
             throw new DaprException(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
         }

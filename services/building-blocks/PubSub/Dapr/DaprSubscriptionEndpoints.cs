@@ -1,8 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Chat.BuildingBlocks.Dapr;
-using Chat.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,10 +23,7 @@ public static partial class DaprSubscriptionEndpoints
     public static IEndpointRouteBuilder MapDaprPubSub(this IEndpointRouteBuilder app)
     {
         var bus = app.ServiceProvider.GetRequiredService<DaprEventBus>();
-        var dapr = app.MapGroup("/dapr").AddEndpointFilter(async (context, next) =>
-            TokenMatches(context.HttpContext, bus.SidecarOptions.AppApiToken)
-                ? await next(context)
-                : new AppErrorResult(StatusCodes.Status401Unauthorized, "api.dapr.app_token.app_error", "The request does not carry the Dapr app API token."));
+        var dapr = app.MapGroup("/dapr").AddEndpointFilter(DaprAppToken.Filter(bus.SidecarOptions.AppApiToken));
 
         dapr.MapGet("/subscribe", () => TypedResults.Json(
             bus.Subscriptions.Topics.Order(StringComparer.Ordinal).Select(topic => new Subscription(bus.PubSubName, topic, $"{EventsRoute}/{topic}")),
@@ -88,17 +82,6 @@ public static partial class DaprSubscriptionEndpoints
         }
     }
 
-    private static bool TokenMatches(HttpContext context, string? expected)
-    {
-        if (expected is null)
-        {
-            return true;
-        }
-        var presented = context.Request.Headers[DaprSidecarClient.TokenHeader].FirstOrDefault();
-        return presented is not null
-            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
-    }
-
     private static readonly Status Success = new("SUCCESS");
     private static readonly Status Retry = new("RETRY");
     private static readonly Status Drop = new("DROP");
@@ -112,12 +95,6 @@ public static partial class DaprSubscriptionEndpoints
         [property: System.Text.Json.Serialization.JsonPropertyName("route")] string Route);
 
     private sealed record Status([property: System.Text.Json.Serialization.JsonPropertyName("status")] string Value);
-
-    /// <summary>An AppError answer outside the error middleware (these routes are called by the sidecar, not clients).</summary>
-    private sealed class AppErrorResult(int status, string id, string message) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext) => ErrorHandlingMiddleware.WriteAsync(httpContext, status, id, message, "");
-    }
 
     [LoggerMessage(LogLevel.Warning, "Dropped a delivery on {Topic} (event {Id}): {Problem}")]
     private static partial void LogDropped(ILogger logger, string topic, string id, string problem);

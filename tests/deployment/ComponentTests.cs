@@ -92,8 +92,14 @@ public sealed class ComponentTests
         var components = Deployment.Components(Deployment.LocalComponentsDir);
         var store = Assert.Single(components, c => c.Root.Text("spec", "type") == "secretstores.local.file");
         var file = store.Metadata("secretsFile")!;
-        // Relative to daprd's working directory, which is the repository root (deploy/dapr/README.md).
-        var secrets = Manifests.LoadJson(file);
+        // Relative to daprd's working directory, which Multi-App Run sets to each app's appDirPath: it must name the
+        // same file from every app.
+        var resolved = Deployment.RunApps
+            .Select(app => Path.GetRelativePath(Manifests.Root, Path.GetFullPath(Path.Combine(Manifests.PathOf("deploy/dapr"), app.Text("appDirPath")!, file))))
+            .Distinct()
+            .ToList();
+        Assert.Equal(["components/local/secrets.json"], resolved);
+        var secrets = Manifests.LoadJson(resolved[0]);
         foreach (var component in components.Where(c => c != store))
         {
             foreach (var reference in SecretReferences(component))

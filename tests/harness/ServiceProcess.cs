@@ -38,6 +38,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running process's id, for drills driven from outside the test (a browser test's SIGKILL).</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
     /// <summary>Exit code of the last run, once it has ended.</summary>
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Chat.Testing;
 using Xunit.Abstractions;
 
@@ -17,40 +16,13 @@ public sealed class RealtimeJavaScriptClientTests(RealtimeFixture cluster, ITest
     {
         await cluster.EnsureRunningAsync(cluster.Realtime1);
         await cluster.EnsureRunningAsync(cluster.Realtime2);
-        var js = Path.Combine(Repository.Root, "tests", "js");
-        Assert.True(Directory.Exists(Path.Combine(js, "node_modules", "@mattermost", "client")),
-            "tests/js/node_modules is missing: run `npm ci` in tests/js (tests/run does).");
-
-        var start = new ProcessStartInfo("node") { WorkingDirectory = js, RedirectStandardOutput = true, RedirectStandardError = true };
-        // Node.js 20 has a global WebSocket only behind this flag (22 has it by default).
-        if (await NodeEvalAsync("process.stdout.write(typeof WebSocket)") != "function")
+        var run = await NodeTestRun.RunAsync(["test/websocket.test.js", "test/signalr.test.js"], new Dictionary<string, string>
         {
-            start.ArgumentList.Add("--experimental-websocket");
-        }
-        start.ArgumentList.Add("--test");
-        start.ArgumentList.Add("test/websocket.test.js");
-        start.ArgumentList.Add("test/signalr.test.js");
-        start.Environment["CHAT_API_URLS"] = $"{cluster.Api1.BaseUrl},{cluster.Api2.BaseUrl}";
-        start.Environment["CHAT_REALTIME_URLS"] = $"{cluster.Realtime1.BaseUrl},{cluster.Realtime2.BaseUrl}";
-        using var node = Process.Start(start)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await node.WaitForExitAsync(timeout.Token);
-        output.WriteLine(await stdout);
-        output.WriteLine(await stderr);
-        Assert.True(node.ExitCode == 0, $"the WebSocket client suite failed (exit {node.ExitCode}):\n{await stdout}\n{await stderr}");
-        Assert.Contains("# pass 4", await stdout, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> NodeEvalAsync(string script)
-    {
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true };
-        start.ArgumentList.Add("-e");
-        start.ArgumentList.Add(script);
-        using var node = Process.Start(start)!;
-        var text = await node.StandardOutput.ReadToEndAsync();
-        await node.WaitForExitAsync();
-        return text.Trim();
+            ["CHAT_API_URLS"] = $"{cluster.Api1.BaseUrl},{cluster.Api2.BaseUrl}",
+            ["CHAT_REALTIME_URLS"] = $"{cluster.Realtime1.BaseUrl},{cluster.Realtime2.BaseUrl}",
+        }, TimeSpan.FromMinutes(3));
+        output.WriteLine(run.ToString());
+        Assert.True(run.Passed, $"the WebSocket client suite failed: {run}");
+        Assert.Contains("# pass 4", run.Stdout, StringComparison.Ordinal);
     }
 }

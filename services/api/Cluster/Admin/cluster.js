@@ -38,6 +38,12 @@ function cell(row, text, className) {
   row.appendChild(td);
 }
 
+async function showWho() {
+  if ($('whoami').textContent) return;
+  const { status, data } = await api('GET', '/api/v4/users/me');
+  if (status === 200) $('whoami').textContent = `Signed in as ${data.username}`;
+}
+
 function render(nodes) {
   // Ages are measured against the newest heartbeat, so the database's clock is the only one involved.
   const newest = Math.max(...nodes.map((n) => n.last_ping_at));
@@ -72,6 +78,9 @@ async function refresh() {
     if (status === 401) {
       show('login');
       return; // no polling until someone signs in
+    }
+    if (status === 403 || status === 200) {
+      await showWho();
     }
     if (status === 403) {
       show('cluster');

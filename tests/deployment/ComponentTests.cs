@@ -98,7 +98,7 @@ public sealed class ComponentTests
             .Select(app => Path.GetRelativePath(Manifests.Root, Path.GetFullPath(Path.Combine(Manifests.PathOf("deploy/dapr"), app.Text("appDirPath")!, file))))
             .Distinct()
             .ToList();
-        Assert.Equal(["components/local/secrets.json"], resolved);
+        Assert.Equal(["components/local-secrets.json"], resolved);
         var secrets = Manifests.LoadJson(resolved[0]);
         foreach (var component in components.Where(c => c != store))
         {
@@ -111,6 +111,13 @@ public sealed class ComponentTests
             }
         }
         Assert.NotEmpty(components.SelectMany(SecretReferences));
+    }
+
+    /// <summary>daprd loads every YAML file of a resources folder (by kind) and warns about anything else in it.</summary>
+    [Fact]
+    public void The_local_resources_folder_holds_only_YAML()
+    {
+        Assert.All(Directory.EnumerateFiles(Manifests.PathOf(Deployment.LocalComponentsDir)), f => Assert.EndsWith(".yaml", f));
     }
 
     [Fact]

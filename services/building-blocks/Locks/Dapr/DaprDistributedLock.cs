@@ -9,9 +9,9 @@ namespace Chat.BuildingBlocks.Locks.Dapr;
 /// <summary>
 /// Locks through the sidecar's distributed lock API (alpha; https://docs.dapr.io/reference/api/distributed_lock_api/):
 /// POST /v1.0-alpha1/lock/{store} {resourceId, lockOwner, expiryInSeconds} → 200 {"success": true|false};
-/// POST /v1.0-alpha1/unlock/{store} {resourceId, lockOwner} → 200 {"status": 0..3}. The runtime serialises its
-/// protobuf answer, which leaves out fields at their default (false, 0), and the docs also allow 204 with no body:
-/// both read as the default.
+/// POST /v1.0-alpha1/unlock/{store} {resourceId, lockOwner} → 200 {"status": 0..3}. The runtime writes its protobuf
+/// answer with every field and the status as a number (pkg/api/http/lock.go); the docs also list 204 with no body,
+/// read as the fields' defaults (false, 0).
 /// </summary>
 public sealed class DaprDistributedLock(DaprSidecarClient sidecar, BuildingBlocksOptions options) : IDistributedLock
 {
@@ -36,16 +36,7 @@ public sealed class DaprDistributedLock(DaprSidecarClient sidecar, BuildingBlock
         {
             return UnlockStatus.Success;
         }
-        // protojson may write the enum by name (e.g. "LOCK_BELONGS_TO_OTHERS") rather than by number.
-        return status.ValueKind == JsonValueKind.Number
-            ? (UnlockStatus)status.GetInt32()
-            : status.GetString() switch
-            {
-                "SUCCESS" => UnlockStatus.Success,
-                "LOCK_DOES_NOT_EXIST" => UnlockStatus.LockDoesNotExist,
-                "LOCK_BELONGS_TO_OTHERS" => UnlockStatus.LockBelongsToOthers,
-                _ => UnlockStatus.InternalError,
-            };
+        return (UnlockStatus)status.GetInt32();
     }
 
     private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)

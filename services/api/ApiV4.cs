@@ -23,6 +23,7 @@ public static class ApiV4
         services.AddSingleton<PostWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
         services.AddSingleton<PostService>();
+        services.AddSingleton<PostSearchService>();
         services.AddSingleton<ClusterService>();
         services.AddSingleton<ConfigService>();
         return services;

@@ -32,6 +32,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<TeamStore>();
         services.AddSingleton<ChannelStore>();
         services.AddSingleton<PostStore>();
+        services.AddSingleton<PostSearchStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

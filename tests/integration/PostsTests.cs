@@ -121,30 +121,59 @@ public sealed class PostsTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Search_matches_terms_in_the_callers_channels_only()
+    public async Task Search_uses_the_full_text_index_in_the_callers_channels_only()
     {
         var (alice, bob, shared) = await ChannelWithTwoMembersAsync("O");
         var teamId = (string)(await alice.GetAsync($"/api/v4/channels/{shared}")).Json["team_id"]!;
         var secret = await alice.CreateChannelAsync(teamId, "P");
+        var sharedName = (string)(await alice.GetAsync($"/api/v4/channels/{shared}")).Json["name"]!;
         var word = "zq" + Unique.Suffix();
         var both = (await alice.CreatePostAsync(shared, $"{word} banana split")).Id();
-        var banana = (await bob.CreatePostAsync(shared, $"just a {word.ToUpperInvariant()} banana")).Id();
+        var banana = (await bob.CreatePostAsync(shared, $"just a {word.ToUpperInvariant()} banana, posted by Bob")).Id();
         var hidden = (await alice.CreatePostAsync(secret, $"{word} banana in private")).Id();
         var gone = (await alice.CreatePostAsync(shared, $"{word} banana deleted")).Id();
         (await alice.DeleteAsync($"/api/v4/posts/{gone}")).Expect(200);
-        var literal = (await alice.CreatePostAsync(shared, $"{word} 100% sure_thing")).Id();
+        var edited = (await alice.CreatePostAsync(shared, $"{word} before the edit")).Id();
+        (await alice.PutAsync($"/api/v4/posts/{edited}/patch", new { Message = $"{word} rewritten completely" })).Expect(200);
 
         async Task<List<string>> Search(ApiClient who, string terms, bool or = false) =>
             (await who.PostAsync($"/api/v4/teams/{teamId}/posts/search", new { Terms = terms, IsOrSearch = or })).Expect(200).Json.Order();
 
+        // Words: all must match, case-insensitive, stemmed ("posting" finds "posted"), newest first, members only.
         Assert.Equal([hidden, banana, both], await Search(alice, $"{word} banana"));
-        Assert.Equal([banana, both], await Search(bob.On(cluster.Api1.BaseUrl), $"{word} banana"));
+        Assert.Equal([banana, both], await Search(bob.On(cluster.Api1.BaseUrl), $"{word} BANANA"));
+        Assert.Equal([banana], await Search(bob, $"{word} posting"));
         Assert.Equal([both], await Search(bob, $"{word} split"));
-        Assert.Empty(await Search(bob, $"{word} split 100%"));
-        Assert.Equal([literal], await Search(bob, $"{word} 100%"));
-        Assert.Equal([literal], await Search(bob, $"{word} sure_thing"));
-        Assert.Empty(await Search(bob, $"{word} sure%thing"));
-        Assert.Equal([literal, both], await Search(bob, $"{word}x split sure_thing", or: true));
+        Assert.Empty(await Search(bob, $"{word} split unheardof"));
+        Assert.Equal([banana, both], await Search(bob, $"{word}x split banana", or: true));
+        // Phrases, exclusions, prefixes.
+        Assert.Equal([both], await Search(bob, $"\"{word} banana split\""));
+        Assert.Empty(await Search(bob, $"\"split banana\" {word}"));
+        Assert.Equal([banana], await Search(bob, $"{word} banana -split"));
+        Assert.Equal([banana, both], await Search(bob, $"{word[..^2]}* ban*"));
+        // Edits are re-indexed; deleted posts are gone.
+        Assert.Equal([edited], await Search(alice, $"{word} rewritten"));
+        Assert.Empty(await Search(alice, $"{word} edit"));
+        Assert.Empty(await Search(alice, $"{word} deleted"));
+        // Modifiers.
+        Assert.Equal([banana], await Search(alice, $"{word} from:{bob.Username}"));
+        Assert.Equal([banana], await Search(alice, $"{word} from:@{bob.Username!.ToUpperInvariant()}"));
+        Assert.Equal([hidden], await Search(alice, $"{word} in:{(string)(await alice.GetAsync($"/api/v4/channels/{secret}")).Json["name"]!}"));
+        Assert.Equal([edited, banana, both], await Search(alice, $"{word} in:{sharedName}"));
+        var today = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var yesterday = DateTimeOffset.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal([banana, both], await Search(bob, $"{word} banana on:{today}"));
+        Assert.Equal([banana, both], await Search(bob, $"{word} banana after:{yesterday}"));
+        Assert.Empty(await Search(bob, $"{word} banana before:{today}"));
+        Assert.Equal([edited, both], await Search(alice, $"from:{alice.Username} in:{sharedName}"));
+
+        var expect = new Expectations();
+        foreach (var bad in new[] { "", "   ", "on:yesterday", "before:2024-13-01", "from:", new string('a', 1025), string.Join(' ', Enumerable.Repeat("x", 33)) })
+        {
+            await expect.Check($"terms '{bad[..Math.Min(bad.Length, 20)]}'", bob.PostAsync($"/api/v4/teams/{teamId}/posts/search", new { Terms = bad }), 400);
+        }
+        await expect.Check("odd time zone", bob.PostAsync($"/api/v4/teams/{teamId}/posts/search", new { Terms = word, TimeZoneOffset = 7 }), 400);
+        expect.Verify();
     }
 
     /// <summary>Alice creates a team and a channel of the given type and adds Bob; Alice talks to api-1, Bob to api-2.</summary>

@@ -13,11 +13,11 @@ public sealed record CreatePostRequest(string? ChannelId, string? Message, strin
 
 public sealed record PatchPostRequest(string? Message, bool? IsPinned, Dictionary<string, JsonElement>? Props);
 
-public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? Page, int? PerPage);
+public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? TimeZoneOffset, int? Page, int? PerPage);
 
 public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After);
 
-public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, ChannelService channelService, TeamStore teams, Outbox outbox, ChatConfig config)
+public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, ChannelService channelService, Outbox outbox, ChatConfig config)
 {
     private const int MaxSinceResults = 1000;
 
@@ -103,25 +103,6 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             return await posts.GetAfterAsync(channelId, Input.Id(after, "after"), query.Page, query.PerPage) ?? throw AppErrorException.NotFound("Post");
         }
         return await posts.GetPageAsync(channelId, query.Page, query.PerPage);
-    }
-
-    /// <summary>Simple term matching across the caller's channels in the team; every term must match unless is_or_search.</summary>
-    public async Task<PostList> SearchAsync(string teamId, SearchPostsRequest request, Session caller)
-    {
-        _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
-        Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
-        var terms = Input.Text(request.Terms, "terms", 1, 1024)
-            .Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => t.Trim('"'))
-            .Where(t => t.Length > 0)
-            .Distinct()
-            .ToList();
-        if (terms.Count is 0 or > 32 || terms.Any(t => t.Length > 64))
-        {
-            throw AppErrorException.BadRequest("api.post.search_posts.invalid_terms.app_error", "Search with 1 to 32 terms of at most 64 characters each.");
-        }
-        var (page, perPage) = Input.Paging(request.Page, request.PerPage);
-        return await posts.SearchAsync(teamId, caller.UserId, terms, request.IsOrSearch ?? false, page, perPage);
     }
 
     private string ValidMessage(string? message)

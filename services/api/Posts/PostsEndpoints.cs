@@ -52,6 +52,6 @@ public static class PostsEndpoints
         return TypedResults.Ok(await service.GetForChannelAsync(Input.Id(channelId, "channel_id"), query, CurrentSession.Of(context)));
     }
 
-    private static async Task<Ok<PostList>> SearchAsync(string teamId, SearchPostsRequest? body, HttpContext context, PostService service) =>
+    private static async Task<Ok<PostList>> SearchAsync(string teamId, SearchPostsRequest? body, HttpContext context, PostSearchService service) =>
         TypedResults.Ok(await service.SearchAsync(Input.Id(teamId, "team_id"), Input.Body(body), CurrentSession.Of(context)));
 }

@@ -1,11 +1,10 @@
 using Chat.Store.Model;
-using Chat.Store.Routing;
 using Dapper;
 using Npgsql;
 
 namespace Chat.Store.Postgres;
 
-public sealed class PostStore(NpgsqlDataSource db, DatabaseRouter router)
+public sealed class PostStore(NpgsqlDataSource db)
 {
     private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags";
     // Database time, so that create_at agrees with the seq order no matter which node wrote the post.
@@ -30,8 +29,8 @@ public sealed class PostStore(NpgsqlDataSource db, DatabaseRouter router)
                     Parameters = { Text(posts.Select(p => p.ChannelId).Distinct().ToArray()) },
                 },
                 new NpgsqlBatchCommand($"""
-                    INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags)
-                    SELECT p.id, {DbNowMs}, {DbNowMs}, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags
+                    INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, search_vector)
+                    SELECT p.id, {DbNowMs}, {DbNowMs}, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, {PostSearchStore.VectorOf("p.message")}
                     FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
                          WITH ORDINALITY AS p(id, user_id, channel_id, root_id, message, type, props, hashtags, n)
                     ORDER BY p.n
@@ -90,6 +89,7 @@ public sealed class PostStore(NpgsqlDataSource db, DatabaseRouter router)
         transaction.Connection().QuerySingleOrDefaultAsync<Post>($"""
             UPDATE posts SET
                 message = coalesce(@message, message),
+                search_vector = CASE WHEN @message IS NULL OR @message = message THEN search_vector ELSE {PostSearchStore.VectorOf("@message")} END,
                 is_pinned = coalesce(@isPinned, is_pinned),
                 props = coalesce(@props::jsonb, props),
                 edit_at = CASE WHEN @message IS NULL OR @message = message THEN edit_at ELSE {DbNowMs} END,
@@ -157,26 +157,6 @@ public sealed class PostStore(NpgsqlDataSource db, DatabaseRouter router)
             SELECT {Columns} FROM posts WHERE channel_id = @channelId AND update_at > @since
             ORDER BY seq DESC LIMIT @limit
             """, new { channelId, since, limit })).ToList();
-        return new PostList { Order = [.. posts.Select(p => p.Id)], Posts = posts.ToDictionary(p => p.Id) };
-    }
-
-    /// <summary>Posts in the user's channels of a team whose message contains every term (or any, with <paramref name="any"/>).</summary>
-    /// <remarks>On the search replicas (else the replicas): a search is never how a client reads its own post back.</remarks>
-    public Task<PostList> SearchAsync(string teamId, string userId, IReadOnlyList<string> terms, bool any, int page, int perPage) =>
-        router.ReadAsync(ReadTarget.Search, connection => SearchAsync(connection, teamId, userId, terms, any, page, perPage));
-
-    private static async Task<PostList> SearchAsync(NpgsqlConnection connection, string teamId, string userId, IReadOnlyList<string> terms, bool any, int page, int perPage)
-    {
-        var patterns = terms.Select(t => "%" + t.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%").ToArray();
-        var match = any ? "p.message ILIKE ANY(@patterns)" : "p.message ILIKE ALL(@patterns)";
-        var posts = (await connection.QueryAsync<Post>($"""
-            SELECT {string.Join(", ", Columns.Split(", ").Select(c => "p." + c))}
-            FROM posts p
-            JOIN channels c ON c.id = p.channel_id
-            JOIN channel_members m ON m.channel_id = c.id AND m.user_id = @userId
-            WHERE (c.team_id = @teamId OR c.team_id = '') AND p.delete_at = 0 AND {match}
-            ORDER BY p.seq DESC LIMIT @perPage OFFSET @offset
-            """, new { teamId, userId, patterns, perPage, offset = (long)page * perPage })).ToList();
         return new PostList { Order = [.. posts.Select(p => p.Id)], Posts = posts.ToDictionary(p => p.Id) };
     }
 

@@ -1,0 +1,19 @@
+using Chat.Api.Authorization;
+using Chat.ServiceDefaults;
+using Chat.Store.Model;
+using Chat.Store.Postgres;
+
+namespace Chat.Api.Posts;
+
+/// <summary>Search over the posts of a team's channels the caller belongs to, with the full-text index.</summary>
+public sealed class PostSearchService(PostSearchStore search, TeamStore teams)
+{
+    public async Task<PostList> SearchAsync(string teamId, SearchPostsRequest request, Session caller)
+    {
+        _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
+        Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        var query = SearchTerms.Parse(request.Terms, request.IsOrSearch ?? false, request.TimeZoneOffset ?? 0);
+        var (page, perPage) = Input.Paging(request.Page, request.PerPage);
+        return await search.SearchAsync(teamId, caller.UserId, query, page, perPage);
+    }
+}

@@ -1,0 +1,96 @@
+using Chat.Store.Model;
+using Chat.Store.Routing;
+using Dapper;
+using Npgsql;
+
+namespace Chat.Store.Postgres;
+
+/// <summary>
+/// Full-text search over posts with PostgreSQL's text search: posts.search_vector (GIN-indexed, migration 0004),
+/// written with each post and edit, and filled for unindexed posts by the search_indexing job.
+/// </summary>
+public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
+{
+    /// <summary>
+    /// The text search configuration of every vector and query. English stemming, as Mattermost's database search
+    /// uses: "posting" finds "posted". Changing it means clearing the vectors and re-running the indexing job.
+    /// </summary>
+    public const string TextSearchConfig = "english";
+
+    /// <summary>The vector of a message, as SQL over the named column or parameter.</summary>
+    internal static string VectorOf(string message) => $"to_tsvector('{TextSearchConfig}', {message})";
+
+    private const string Columns = "p.id, p.create_at, p.update_at, p.edit_at, p.delete_at, p.is_pinned, p.user_id, p.channel_id, p.root_id, p.original_id, p.message, p.type, p.props::text AS props, p.hashtags";
+
+    /// <summary>
+    /// Posts of the team's channels the user belongs to (and of the user's direct channels) that match, newest first.
+    /// On the search replicas (else the replicas, else the primary): a search is never how a client reads back its
+    /// own write, so replication lag does no harm here.
+    /// </summary>
+    public Task<PostList> SearchAsync(string teamId, string userId, PostSearch search, int page, int perPage) =>
+        router.ReadAsync(ReadTarget.Search, connection => SearchAsync(connection, teamId, userId, search, page, perPage));
+
+    private static async Task<PostList> SearchAsync(NpgsqlConnection connection, string teamId, string userId, PostSearch search, int page, int perPage)
+    {
+        var posts = (await connection.QueryAsync<Post>($"""
+            WITH q AS (
+                SELECT CASE WHEN @text = '' THEN NULL ELSE websearch_to_tsquery('{TextSearchConfig}', @text) END AS words,
+                       CASE WHEN cardinality(@prefixes) = 0 THEN NULL
+                            ELSE to_tsquery('{TextSearchConfig}', (SELECT string_agg(quote_literal(t) || ':*', CASE WHEN @allPrefixes THEN ' & ' ELSE ' | ' END) FROM unnest(@prefixes) t))
+                       END AS prefixes
+            )
+            SELECT {Columns}
+            FROM q, posts p
+            JOIN channel_members m ON m.channel_id = p.channel_id AND m.user_id = @userId
+            JOIN channels c ON c.id = p.channel_id
+            WHERE (c.team_id = @teamId OR c.team_id = '')
+              AND p.delete_at = 0
+              AND CASE
+                    WHEN q.words IS NULL AND q.prefixes IS NULL THEN true
+                    WHEN q.words IS NOT NULL AND q.prefixes IS NOT NULL AND @allPrefixes THEN p.search_vector @@ (q.words && q.prefixes)
+                    WHEN q.words IS NOT NULL AND q.prefixes IS NOT NULL THEN p.search_vector @@ (q.words || q.prefixes)
+                    ELSE p.search_vector @@ coalesce(q.words, q.prefixes)
+                  END
+              AND (cardinality(@fromUsers) = 0 OR p.user_id IN (SELECT id FROM users WHERE username = ANY(@fromUsers)))
+              AND (cardinality(@inChannels) = 0 OR c.name = ANY(@inChannels))
+              AND (@createdFrom::bigint IS NULL OR p.create_at >= @createdFrom)
+              AND (@createdBefore::bigint IS NULL OR p.create_at < @createdBefore)
+            ORDER BY p.create_at DESC, p.id DESC
+            LIMIT @perPage OFFSET @offset
+            """, new
+        {
+            text = search.Text,
+            prefixes = search.Prefixes.ToArray(),
+            allPrefixes = search.AllPrefixes,
+            teamId,
+            userId,
+            fromUsers = search.FromUsers.ToArray(),
+            inChannels = search.InChannels.ToArray(),
+            createdFrom = search.CreatedFrom,
+            createdBefore = search.CreatedBefore,
+            perPage,
+            offset = (long)page * perPage,
+        })).ToList();
+        return new PostList { Order = [.. posts.Select(p => p.Id)], Posts = posts.ToDictionary(p => p.Id) };
+    }
+
+    /// <summary>
+    /// Indexes up to <paramref name="limit"/> posts that have no vector yet, lowest ids first; returns how many.
+    /// The search_indexing job calls it until it returns 0.
+    /// </summary>
+    public async Task<int> IndexBatchAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition($"""
+            UPDATE posts SET search_vector = {VectorOf("message")}
+            WHERE id IN (SELECT id FROM posts WHERE search_vector IS NULL ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED)
+            """, new { limit }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Posts without a vector (the indexing job's remaining work).</summary>
+    public async Task<long> CountUnindexedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM posts WHERE search_vector IS NULL", cancellationToken: cancellationToken));
+    }
+}

@@ -46,6 +46,9 @@ public sealed partial class TracingAndEdgeTests
             Assert.Equal("http://otel-collector.chat.svc.cluster.local:4317", env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
             Assert.Equal("grpc", env["OTEL_EXPORTER_OTLP_PROTOCOL"]);
             Assert.Equal(deployment.Annotation("dapr.io/app-id"), env["OTEL_SERVICE_NAME"]);
+            // Parent-based: the api's decision holds for the realtime node's spans of the same trace.
+            Assert.Equal("parentbased_traceidratio", env["OTEL_TRACES_SAMPLER"]);
+            Assert.InRange(double.Parse(env["OTEL_TRACES_SAMPLER_ARG"]!, CultureInfo.InvariantCulture), 0, 1);
         }
         var local = Manifests.Load("deploy/otel/collector.yaml").Single().Root.Text("receivers", "otlp", "protocols", "grpc", "endpoint");
         Assert.All(Deployment.RunApps, app => Assert.Equal($"http://{local}", Deployment.RunEnvironment(app)["OTEL_EXPORTER_OTLP_ENDPOINT"]));

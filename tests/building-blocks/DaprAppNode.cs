@@ -40,7 +40,9 @@ internal sealed class DaprAppNode : IAsyncDisposable
 
     public NpgsqlDataSource DataSource => dataSource;
 
-    public static async Task<DaprAppNode> StartAsync(string connectionString, Uri sidecar, ITestOutputHelper output, Action<IEventBus>? subscribe = null, string apiToken = ApiToken)
+    public IServiceProvider Services => app.Services;
+
+    public static async Task<DaprAppNode> StartAsync(string connectionString, Uri sidecar, ITestOutputHelper output, Action<IEventBus>? subscribe = null, string apiToken = ApiToken, Action<IServiceProvider>? beforeStart = null)
     {
         var port = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
@@ -60,6 +62,7 @@ internal sealed class DaprAppNode : IAsyncDisposable
         });
         var app = builder.Build();
         subscribe?.Invoke(app.Services.GetRequiredService<IEventBus>());
+        beforeStart?.Invoke(app.Services);
         app.MapBuildingBlocks();
         await app.StartAsync();
         return new DaprAppNode(app, dataSource, new Uri($"http://127.0.0.1:{port}"));

@@ -13,8 +13,9 @@ namespace Chat.BuildingBlocks.Tests;
 /// documented publish endpoint, POST /v1.0/publish/{pubsubname}/{topic}. Like the real sidecar with
 /// DAPR_API_TOKEN set, it refuses calls without the token (401); it refuses an application/cloudevents+json body
 /// that lacks a required CloudEvent attribute (400), and answers 204 otherwise, recording each request.
+/// The state, lock and actor-reminder endpoints are in StandInSidecar.Blocks.cs.
 /// </summary>
-internal sealed class StandInSidecar : IAsyncDisposable
+internal sealed partial class StandInSidecar : IAsyncDisposable
 {
     private readonly WebApplication app;
     private int failures;
@@ -76,6 +77,7 @@ internal sealed class StandInSidecar : IAsyncDisposable
                 context.Request.ContentType, token, context.Request.Headers["traceparent"].FirstOrDefault(), body));
             return Results.NoContent();
         });
+        sidecar.MapBuildingBlocks(app, apiToken);
         await app.StartAsync();
         return sidecar;
     }

@@ -15,6 +15,12 @@ public sealed class DaprSidecarClient : IDisposable
 {
     public const string TokenHeader = "dapr-api-token";
 
+    /// <summary>Web defaults, without escaping '+', '&lt;' and the like as \u00XX: the bodies go to the sidecar, never into HTML.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerOptions.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     private readonly HttpClient http;
     private readonly DaprSidecarOptions options;
 
@@ -64,7 +70,7 @@ public sealed class DaprSidecarClient : IDisposable
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
         {
-            request.Content = JsonContent.Create(body, body.GetType(), options: System.Text.Json.JsonSerializerOptions.Web);
+            request.Content = JsonContent.Create(body, body.GetType(), options: Json);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
         if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } activity)
@@ -93,4 +99,32 @@ public sealed class DaprException(HttpStatusCode statusCode, string body)
 {
     public HttpStatusCode StatusCode { get; } = statusCode;
     public string Body { get; } = body;
+}
+
+/// <summary>URL path segments for the sidecar.</summary>
+internal static class DaprPath
+{
+    /// <summary>
+    /// Escapes <paramref name="value"/> exactly as Go escapes a URL path (url.URL.EscapedPath): then the runtime
+    /// keeps no raw path and its router hands over the decoded segment. Escaping more (Uri.EscapeDataString turns
+    /// ':' and '+' into %3A and %2B) makes Go keep the raw path, and the router then hands over the segment still
+    /// escaped: "a%3Ab" would become a different key from the "a:b" of a POST body. Callers refuse '/'.
+    /// </summary>
+    public static string Segment(string value)
+    {
+        var builder = new System.Text.StringBuilder(value.Length);
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(value))
+        {
+            var c = (char)b;
+            if (char.IsAsciiLetterOrDigit(c) || "-_.~$&+,/:;=@".Contains(c))
+            {
+                builder.Append(c);
+            }
+            else
+            {
+                builder.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return builder.ToString();
+    }
 }

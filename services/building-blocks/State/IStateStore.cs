@@ -7,7 +7,8 @@ namespace Chat.BuildingBlocks.State;
 /// Values are JSON. Concurrency is optimistic with ETags, Dapr's first-write mode: a write that names an ETag
 /// succeeds only while the stored value still has that ETag (an absent or expired key has none, so it fails too); a
 /// write without one is last-write-wins. One store per cluster: callers isolate their keys with a prefix of their
-/// own (e.g. a plugin id). Keys are non-empty and must not contain "||" (Dapr's key separator).
+/// own (e.g. a plugin id). Keys are non-empty and contain neither "||" (Dapr's key separator) nor '/' (they travel
+/// as one URL path segment to the sidecar): callers with arbitrary keys encode them (e.g. base64url).
 /// Providers: Embedded (a PostgreSQL table) and Dapr (the state store component named by DaprSettings.StateStoreName).
 /// </summary>
 public interface IStateStore
@@ -45,9 +46,9 @@ internal static class StateKeys
 {
     public static void Validate(string key)
     {
-        if (string.IsNullOrEmpty(key) || key.Contains("||", StringComparison.Ordinal))
+        if (string.IsNullOrEmpty(key) || key.Contains("||", StringComparison.Ordinal) || key.Contains('/'))
         {
-            throw new ArgumentException("A state key must be non-empty and must not contain \"||\".", nameof(key));
+            throw new ArgumentException("A state key must be non-empty, without \"||\" or '/'.", nameof(key));
         }
     }
 

@@ -15,7 +15,7 @@ namespace Chat.BuildingBlocks.Locks.Dapr;
 /// </summary>
 public sealed class DaprDistributedLock(DaprSidecarClient sidecar, BuildingBlocksOptions options) : IDistributedLock
 {
-    private string Store => Uri.EscapeDataString(options.LockStoreName);
+    private string Store => DaprPath.Segment(options.LockStoreName);
 
     public async Task<bool> TryLockAsync(string resourceId, string owner, TimeSpan expiry, CancellationToken cancellationToken = default)
     {

@@ -35,7 +35,7 @@ public sealed class DaprActorReminders(DaprSidecarClient sidecar) : IActorRemind
     public IDisposable Handle(string actorType, ActorReminderHandler handler) => Handlers.Add(actorType, handler);
 
     private static string Path(string actorType, string actorId, string name) =>
-        $"v1.0/actors/{Uri.EscapeDataString(actorType)}/{Uri.EscapeDataString(actorId)}/reminders/{Uri.EscapeDataString(name)}";
+        $"v1.0/actors/{DaprPath.Segment(actorType)}/{DaprPath.Segment(actorId)}/reminders/{DaprPath.Segment(name)}";
 
     private sealed record ReminderRequest(
         [property: JsonPropertyName("dueTime")] string DueTime,

@@ -28,12 +28,12 @@ public sealed class DaprStateStore(DaprSidecarClient sidecar, NpgsqlDataSource d
     /// <summary>Index rows outlive their key's time to live by this much, for clock differences between the sidecar's store and our database.</summary>
     private static readonly TimeSpan IndexGrace = TimeSpan.FromMinutes(1);
 
-    private string Store => Uri.EscapeDataString(options.StateStoreName);
+    private string Store => DaprPath.Segment(options.StateStoreName);
 
     public async Task<StateEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         StateKeys.Validate(key);
-        using var response = await sidecar.SendAsync(HttpMethod.Get, $"v1.0/state/{Store}/{Uri.EscapeDataString(key)}", null, null, cancellationToken);
+        using var response = await sidecar.SendAsync(HttpMethod.Get, $"v1.0/state/{Store}/{DaprPath.Segment(key)}", null, null, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
             return null;
@@ -61,7 +61,7 @@ public sealed class DaprStateStore(DaprSidecarClient sidecar, NpgsqlDataSource d
     {
         StateKeys.Validate(key);
         var generation = await IndexGenerationAsync(key, cancellationToken);
-        var path = $"v1.0/state/{Store}/{Uri.EscapeDataString(key)}" + (etag is null ? "" : "?concurrency=first-write");
+        var path = $"v1.0/state/{Store}/{DaprPath.Segment(key)}" + (etag is null ? "" : "?concurrency=first-write");
         using var response = await sidecar.SendAsync(HttpMethod.Delete, path, null, request =>
         {
             if (etag is not null)

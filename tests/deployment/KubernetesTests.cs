@@ -149,7 +149,7 @@ public sealed class KubernetesTests
     [Fact]
     public void Redis_and_Zipkin_run_in_the_cluster_under_the_addresses_the_components_use()
     {
-        foreach (var (name, port) in new[] { ("redis", "6379"), ("zipkin", "9411"), ("otel-collector", "4317") })
+        foreach (var (name, port) in new[] { ("redis", "6379"), ("zipkin", "9411"), ("otel-collector", "4318") })
         {
             Assert.Single(Deployment.Kubernetes.OfKind("Deployment"), d => d.Name == name);
             var service = Assert.Single(Deployment.Kubernetes.OfKind("Service"), s => s.Name == name);

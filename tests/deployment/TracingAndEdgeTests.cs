@@ -43,15 +43,16 @@ public sealed partial class TracingAndEdgeTests
         foreach (var deployment in Deployment.AppDeployments)
         {
             var env = Deployment.ResolvedEnvironment(deployment.Container());
-            Assert.Equal("http://otel-collector.chat.svc.cluster.local:4317", env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-            Assert.Equal("grpc", env["OTEL_EXPORTER_OTLP_PROTOCOL"]);
+            Assert.Equal("http://otel-collector.chat.svc.cluster.local:4318", env["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+            Assert.Equal("http/protobuf", env["OTEL_EXPORTER_OTLP_PROTOCOL"]);
             Assert.Equal(deployment.Annotation("dapr.io/app-id"), env["OTEL_SERVICE_NAME"]);
             // Parent-based: the api's decision holds for the realtime node's spans of the same trace.
             Assert.Equal("parentbased_traceidratio", env["OTEL_TRACES_SAMPLER"]);
             Assert.InRange(double.Parse(env["OTEL_TRACES_SAMPLER_ARG"]!, CultureInfo.InvariantCulture), 0, 1);
         }
-        var local = Manifests.Load("deploy/otel/collector.yaml").Single().Root.Text("receivers", "otlp", "protocols", "grpc", "endpoint");
+        var local = Manifests.Load("deploy/otel/collector.yaml").Single().Root.Text("receivers", "otlp", "protocols", "http", "endpoint");
         Assert.All(Deployment.RunApps, app => Assert.Equal($"http://{local}", Deployment.RunEnvironment(app)["OTEL_EXPORTER_OTLP_ENDPOINT"]));
+        Assert.All(Deployment.RunApps, app => Assert.Equal("http/protobuf", Deployment.RunEnvironment(app)["OTEL_EXPORTER_OTLP_PROTOCOL"]));
         // Without OTEL_SERVICE_NAME a service names itself chat-<service>, which is its app id as well.
         Assert.Contains("?? $\"chat-{node.Service}\"", File.ReadAllText(Manifests.PathOf("services/service-defaults/Telemetry.cs")));
     }

@@ -42,7 +42,7 @@ public sealed class ConfigApiTests(ClusterFixture cluster)
     [Fact]
     public async Task Changes_through_the_API_are_refused_while_the_configuration_is_read_only()
     {
-        var refused = (await cluster.Admin.PutAsync("/api/v4/config", new { TeamSettings = new { MaxUsersPerTeam = 5 } })).Expect(403).Json;
+        var refused = (await cluster.Admin.SendAsync(HttpMethod.Put, "/api/v4/config", ApiClient.RawJson("""{"TeamSettings": {"MaxUsersPerTeam": 5}}"""))).Expect(403).Json;
         Assert.Equal("api.config.update_config.read_only.app_error", (string?)refused["id"]);
         Assert.Contains("ReadOnlyConfig", (string?)refused["message"]);
         // Reloading stays possible: it only rereads what the operator changed.

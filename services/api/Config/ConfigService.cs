@@ -5,6 +5,7 @@ using Chat.BuildingBlocks.PubSub;
 using Chat.Configuration;
 using Chat.ServiceDefaults;
 using Chat.Store.Cluster;
+using Chat.Store.Routing;
 
 namespace Chat.Api.Config;
 
@@ -62,25 +63,33 @@ public sealed class ConfigService(LiveConfig config, IEventBus bus, NodeInfo nod
             throw new AppErrorException(403, "api.config.update_config.no_file.app_error",
                 $"This node has no configuration file ({ConfigLoader.ConfigPathVariable} is not set): its settings come from the environment only.");
         }
-        ConfigRedaction.Restore(submitted, config.Current);
         var merged = JsonSerializer.SerializeToNode(config.Current)!.AsObject();
-        foreach (var (section, value) in submitted)
+        // Names as config.json spells them (matched case-insensitively, like the file loader does).
+        var canonical = new JsonObject();
+        foreach (var (submittedSection, value) in submitted)
         {
-            if (merged[section] is not JsonObject target)
-            {
-                throw AppErrorException.BadRequest("api.config.update_config.unknown_section.app_error", $"Unknown configuration section '{section}'.");
-            }
+            var section = merged.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, submittedSection, StringComparison.OrdinalIgnoreCase))
+                ?? throw AppErrorException.BadRequest("api.config.update_config.unknown_section.app_error", $"Unknown configuration section '{submittedSection}'.");
             if (value is not JsonObject settings)
             {
                 throw AppErrorException.BadRequest("api.config.update_config.invalid.app_error", $"{section}: must be an object.");
             }
-            foreach (var (key, setting) in settings)
+            var target = merged[section]!.AsObject();
+            var values = new JsonObject();
+            foreach (var (submittedKey, setting) in settings)
             {
-                if (!target.ContainsKey(key))
-                {
-                    throw AppErrorException.BadRequest("api.config.update_config.unknown_setting.app_error", $"Unknown setting '{section}.{key}'.");
-                }
-                target[key] = setting?.DeepClone();
+                var key = target.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, submittedKey, StringComparison.OrdinalIgnoreCase))
+                    ?? throw AppErrorException.BadRequest("api.config.update_config.unknown_setting.app_error", $"Unknown setting '{section}.{submittedKey}'.");
+                values[key] = setting?.DeepClone();
+            }
+            canonical[section] = values;
+        }
+        ConfigRedaction.Restore(canonical, config.Current);
+        foreach (var (section, values) in canonical)
+        {
+            foreach (var (key, setting) in values!.AsObject())
+            {
+                merged[section]![key] = setting?.DeepClone();
             }
         }
         ChatConfig candidate;
@@ -116,8 +125,28 @@ public sealed class ConfigService(LiveConfig config, IEventBus bus, NodeInfo nod
         {
             throw AppErrorException.BadRequest("api.config.reload_config.invalid.app_error", $"The configuration source is invalid, nothing was reloaded: {e.Message}");
         }
-        await bus.PublishAsync(ClusterOperations.ReloadEvent());
+        await PublishAsync(bus, ClusterOperations.ReloadEvent());
         return new ConfigReloadResult("OK", change.Applied, change.RequiresRestart);
+    }
+
+    /// <summary>
+    /// Publishes through the event log, which lives in the database: right after a failover the first connections
+    /// can still fail (broken idle connections, a promotion not yet seen), so the publish is retried for a few seconds.
+    /// </summary>
+    public static async Task PublishAsync(IEventBus bus, ClusterEvent clusterEvent)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await bus.PublishAsync(clusterEvent);
+                return;
+            }
+            catch (Exception e) when (DatabaseRouter.IsServerUnavailable(e) && attempt < 20)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 
     private static Dictionary<string, string?> ProcessEnvironment() =>

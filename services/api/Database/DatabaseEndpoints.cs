@@ -22,7 +22,7 @@ public static class DatabaseEndpoints
     {
         Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
         router.Recycle();
-        await bus.PublishAsync(ClusterOperations.RecycleEvent());
+        await Config.ConfigService.PublishAsync(bus, ClusterOperations.RecycleEvent());
         return TypedResults.Ok(StatusOk.Instance);
     }
 

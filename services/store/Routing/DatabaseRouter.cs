@@ -122,7 +122,11 @@ public sealed partial class DatabaseRouter : IAsyncDisposable
         PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
             || pg.SqlState.StartsWith("57P", StringComparison.Ordinal)
             || pg.SqlState == PostgresErrorCodes.SerializationFailure,
-        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException,
+        // "No suitable host": none of the primary pool's servers accepts writes right now (down, or still a standby).
+        NpgsqlException npgsql => npgsql.IsTransient
+            || npgsql.Message.StartsWith("No suitable host", StringComparison.Ordinal)
+            || (npgsql.InnerException is { } inner && IsServerUnavailable(inner)),
+        AggregateException all => all.InnerExceptions.Any(IsServerUnavailable),
         TimeoutException or IOException or System.Net.Sockets.SocketException => true,
         _ => false,
     };

@@ -2,11 +2,14 @@ using Chat.Api.Channels;
 using Chat.Api.Cluster;
 using Chat.Api.Config;
 using Chat.Api.Database;
+using Chat.Api.DataRetention;
 using Chat.Api.Events;
+using Chat.Api.Jobs;
 using Chat.Api.Posts;
 using Chat.Api.System;
 using Chat.Api.Teams;
 using Chat.Api.Users;
+using Chat.Jobs.Core;
 using Microsoft.AspNetCore.Identity;
 
 namespace Chat.Api;
@@ -26,6 +29,9 @@ public static class ApiV4
         services.AddSingleton<PostSearchService>();
         services.AddSingleton<ClusterService>();
         services.AddSingleton<ConfigService>();
+        services.AddJobsCore();
+        services.AddSingleton<JobService>();
+        services.AddSingleton<DataRetentionService>();
         return services;
     }
 
@@ -41,6 +47,8 @@ public static class ApiV4
         api.MapCluster();
         api.MapConfig();
         api.MapDatabase();
+        api.MapJobs();
+        api.MapDataRetention();
         app.MapClusterAdminPage();
         return app;
     }

@@ -7,6 +7,14 @@ public sealed class JobSettings
     public bool RunScheduler { get; set; } = true;
     /// <summary>Finished jobs older than this are deleted; -1 keeps them.</summary>
     public int CleanupJobsThresholdDays { get; set; } = -1;
+    /// <summary>Not a Mattermost setting: when above zero, every recurring job type runs every this many seconds instead of at its daily time (drills, tests).</summary>
+    public int ScheduleIntervalSeconds { get; set; }
+    /// <summary>Not a Mattermost setting: a scheduler node silent for this long is passed over and the next lowest id leads.</summary>
+    public int LeaderTimeoutMilliseconds { get; set; } = 2000;
+    /// <summary>Not a Mattermost setting: how often idle workers look for pending jobs.</summary>
+    public int PollIntervalMilliseconds { get; set; } = 1000;
+    /// <summary>Not a Mattermost setting: a running job without activity for this long lost its worker and is retried (or failed).</summary>
+    public int StaleJobAfterSeconds { get; set; } = 60;
 }
 
 public sealed class PluginSettings
@@ -42,6 +50,8 @@ public sealed class MessageExportSettings
     /// <summary>Milliseconds since the epoch; posts before it are never exported.</summary>
     public long ExportFromTimestamp { get; set; }
     public int BatchSize { get; set; } = 10_000;
+    /// <summary>Not a Mattermost setting: a pause between export batches, so an export does not crowd out the primary.</summary>
+    public int TimeBetweenBatchesMilliseconds { get; set; }
 }
 
 /// <summary>Checks for the sections above and for the replica lists; each message names the setting.</summary>
@@ -64,6 +74,12 @@ public static class JobAndDataSettingsValidator
         Require(export.ExportFromTimestamp >= 0, "MessageExportSettings.ExportFromTimestamp", "must not be negative");
         Require(export.BatchSize is >= 1 and <= 1_000_000, "MessageExportSettings.BatchSize", "must be between 1 and 1000000");
         Require(config.JobSettings.CleanupJobsThresholdDays >= -1, "JobSettings.CleanupJobsThresholdDays", "must be -1 (keep) or more");
+        Require(export.TimeBetweenBatchesMilliseconds is >= 0 and <= 3_600_000, "MessageExportSettings.TimeBetweenBatchesMilliseconds", "must be between 0 and 3600000");
+        var jobs = config.JobSettings;
+        Require(jobs.ScheduleIntervalSeconds is >= 0 and <= 86_400, "JobSettings.ScheduleIntervalSeconds", "must be between 0 (daily times) and 86400");
+        Require(jobs.LeaderTimeoutMilliseconds is >= 200 and <= 600_000, "JobSettings.LeaderTimeoutMilliseconds", "must be between 200 and 600000");
+        Require(jobs.PollIntervalMilliseconds is >= 10 and <= 600_000, "JobSettings.PollIntervalMilliseconds", "must be between 10 and 600000");
+        Require(jobs.StaleJobAfterSeconds is >= 1 and <= 86_400, "JobSettings.StaleJobAfterSeconds", "must be between 1 and 86400");
         var plugins = config.PluginSettings;
         Require(!plugins.Enable || !string.IsNullOrWhiteSpace(plugins.Directory), "PluginSettings.Directory", "must be set while plugins are enabled");
         Require(!plugins.Enable || !string.IsNullOrWhiteSpace(plugins.ClientDirectory), "PluginSettings.ClientDirectory", "must be set while plugins are enabled");

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Chat.Api.Authorization;
+using Chat.Configuration;
+using Chat.Jobs.Core;
+using Chat.ServiceDefaults;
+using Chat.Store.Model;
+
+namespace Chat.Api.Jobs;
+
+public sealed record CreateJobRequest(string? Type, Dictionary<string, JsonElement>? Data);
+
+/// <summary>Mattermost's job API (manage_jobs: system admins here). Jobs run on the jobs nodes; this creates, lists and cancels them.</summary>
+public sealed class JobService(JobStore jobs, ChatConfig config)
+{
+    private const int MaxDataEntries = 50;
+
+    public async Task<Job> CreateAsync(CreateJobRequest request, Session caller)
+    {
+        Demand(caller);
+        var type = ValidType(request.Type);
+        var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (request.Data is { } given)
+        {
+            if (given.Count > MaxDataEntries)
+            {
+                throw AppErrorException.BadRequest("api.job.create.data.app_error", $"A job's data holds at most {MaxDataEntries} entries.");
+            }
+            foreach (var (key, value) in given)
+            {
+                // Mattermost's job data is a map of strings.
+                if (value.ValueKind != JsonValueKind.String || key.Length is 0 or > 64 || value.GetString()!.Length > 1024)
+                {
+                    throw AppErrorException.BadRequest("api.job.create.data.app_error", $"Invalid data entry '{Truncate(key)}': data is an object of strings (keys up to 64, values up to 1024 characters).");
+                }
+                data[key] = value.GetString()!;
+            }
+        }
+        return await jobs.CreateAsync(type, data);
+    }
+
+    public async Task<Job> GetAsync(string jobId, Session caller)
+    {
+        Demand(caller);
+        return await jobs.GetAsync(jobId) ?? throw AppErrorException.NotFound("Job");
+    }
+
+    public async Task<IReadOnlyList<Job>> ListAsync(string? type, string? status, int page, int perPage, Session caller)
+    {
+        Demand(caller);
+        var validType = string.IsNullOrEmpty(type) ? null : ValidType(type);
+        List<string>? statuses = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            statuses = [.. status.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+            if (statuses.Count == 0 || statuses.Any(s => !JobStatus.All.Contains(s)))
+            {
+                throw AppErrorException.InvalidParam("status");
+            }
+        }
+        return await jobs.ListAsync(validType, statuses, page, perPage);
+    }
+
+    /// <summary>A pending job is canceled at once, a running one when its worker notices (cancel_requested).</summary>
+    public async Task CancelAsync(string jobId, Session caller)
+    {
+        Demand(caller);
+        if (await jobs.RequestCancelAsync(jobId) is null)
+        {
+            _ = await jobs.GetAsync(jobId) ?? throw AppErrorException.NotFound("Job");
+            throw AppErrorException.BadRequest("api.job.cancel.status.app_error", "Only a pending or running job can be canceled.");
+        }
+    }
+
+    /// <summary>The finished export's zip on the shared file store.</summary>
+    public async Task<(string Path, string FileName)> DownloadAsync(string jobId, Session caller)
+    {
+        Demand(caller);
+        var job = await jobs.GetAsync(jobId) ?? throw AppErrorException.NotFound("Job");
+        if (job.Data.GetValueOrDefault("is_downloadable") != "true" || job.Data.GetValueOrDefault("export_file") is not { Length: > 0 } relative)
+        {
+            throw AppErrorException.BadRequest("api.job.download.not_downloadable.app_error", "This job has no file to download (only a successful message_export has one).");
+        }
+        var root = Path.GetFullPath(config.FileSettings.Directory);
+        var path = Path.GetFullPath(Path.Combine(root, relative));
+        if (!path.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
+        {
+            throw AppErrorException.NotFound("Export file");
+        }
+        return (path, Path.GetFileName(path));
+    }
+
+    private static string ValidType(string? type) =>
+        type is not null && JobTypes.All.Contains(type)
+            ? type
+            : throw AppErrorException.BadRequest("api.job.type.app_error", $"Invalid job type '{Truncate(type ?? "")}'; known types: {string.Join(", ", JobTypes.All.Order(StringComparer.Ordinal))}.");
+
+    private static void Demand(Session caller) => Access.Demand(caller.IsSystemAdmin);
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
+}

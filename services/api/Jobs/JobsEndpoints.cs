@@ -1,0 +1,57 @@
+using Chat.Api.Authorization;
+using Chat.Authentication;
+using Chat.Jobs.Core;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Chat.Api.Jobs;
+
+public static class JobsEndpoints
+{
+    public static void MapJobs(this RouteGroupBuilder api)
+    {
+        var jobs = api.MapGroup("/jobs").RequireAuthorization();
+        jobs.MapGet("/", ListAsync);
+        jobs.MapPost("/", CreateAsync);
+        jobs.MapGet("/type/{type}", ListByTypeAsync);
+        jobs.MapGet("/{jobId}", GetAsync);
+        jobs.MapPost("/{jobId}/cancel", CancelAsync);
+        jobs.MapGet("/{jobId}/download", DownloadAsync);
+    }
+
+    private static async Task<Ok<IReadOnlyList<Job>>> ListAsync(
+        int? page, [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "job_type")] string? jobType, string? status,
+        HttpContext context, JobService service)
+    {
+        var (p, pp) = Input.Paging(page, perPage);
+        return TypedResults.Ok(await service.ListAsync(jobType, status, p, pp, CurrentSession.Of(context)));
+    }
+
+    private static async Task<Ok<IReadOnlyList<Job>>> ListByTypeAsync(
+        string type, int? page, [FromQuery(Name = "per_page")] int? perPage, HttpContext context, JobService service)
+    {
+        var (p, pp) = Input.Paging(page, perPage);
+        return TypedResults.Ok(await service.ListAsync(type, null, p, pp, CurrentSession.Of(context)));
+    }
+
+    private static async Task<Created<Job>> CreateAsync(CreateJobRequest? body, HttpContext context, JobService service)
+    {
+        var job = await service.CreateAsync(Input.Body(body), CurrentSession.Of(context));
+        return TypedResults.Created($"/api/v4/jobs/{job.Id}", job);
+    }
+
+    private static async Task<Ok<Job>> GetAsync(string jobId, HttpContext context, JobService service) =>
+        TypedResults.Ok(await service.GetAsync(Input.Id(jobId, "job_id"), CurrentSession.Of(context)));
+
+    private static async Task<Ok<StatusOk>> CancelAsync(string jobId, HttpContext context, JobService service)
+    {
+        await service.CancelAsync(Input.Id(jobId, "job_id"), CurrentSession.Of(context));
+        return TypedResults.Ok(StatusOk.Instance);
+    }
+
+    private static async Task<PhysicalFileHttpResult> DownloadAsync(string jobId, HttpContext context, JobService service)
+    {
+        var (path, fileName) = await service.DownloadAsync(Input.Id(jobId, "job_id"), CurrentSession.Of(context));
+        return TypedResults.PhysicalFile(path, "application/zip", fileName);
+    }
+}

@@ -1,6 +1,13 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Chat.BuildingBlocks.Locks;
+using Chat.BuildingBlocks.Locks.Embedded;
 using Chat.BuildingBlocks.Reminders;
+using Chat.BuildingBlocks.State;
+using Chat.BuildingBlocks.State.Embedded;
+using Chat.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -168,6 +175,23 @@ public sealed class EmbeddedReminderTests(PostgresFixture postgres, ITestOutputH
         {
             await DisposeAllAsync(nodes);
         }
+    }
+
+    [Fact]
+    public async Task AddBuildingBlocks_wires_the_embedded_state_lock_and_reminders_and_runs_the_poller_as_a_hosted_service()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(NpgsqlDataSource.Create(await postgres.NewDatabaseAsync()));
+        builder.Services.AddBuildingBlocks(new ChatConfig(), o => o.Reminders.PollInterval = TimeSpan.FromMilliseconds(50));
+        using var host = builder.Build();
+        Assert.IsType<EmbeddedStateStore>(host.Services.GetRequiredService<IStateStore>());
+        Assert.IsType<EmbeddedDistributedLock>(host.Services.GetRequiredService<IDistributedLock>());
+        var reminders = host.Services.GetRequiredService<IActorReminders>();
+        reminders.Handle(Type, Recorder("host"));
+        await host.StartAsync();
+        await reminders.RegisterAsync(Type, "wired", "run", TimeSpan.Zero);
+        await Eventually.HoldsAsync(() => fired.Any(f => f.ActorId == "wired"), "the hosted poller fired the reminder");
+        await host.StopAsync();
     }
 
     private static async Task<long> RemindersLeftAsync(NpgsqlDataSource dataSource)

@@ -26,6 +26,8 @@ public static class ConfigValidator
         var dapr = config.DaprSettings;
         Require(dapr.Provider.Equals("Embedded", StringComparison.OrdinalIgnoreCase) || dapr.Provider.Equals("Dapr", StringComparison.OrdinalIgnoreCase), "DaprSettings.Provider", $"'{dapr.Provider}' is not Embedded or Dapr");
         Require(!string.IsNullOrWhiteSpace(dapr.PubSubName), "DaprSettings.PubSubName", "must not be empty");
+        Require(!string.IsNullOrWhiteSpace(dapr.StateStoreName), "DaprSettings.StateStoreName", "must not be empty");
+        Require(!string.IsNullOrWhiteSpace(dapr.LockStoreName), "DaprSettings.LockStoreName", "must not be empty");
         Require(dapr.EventRetentionMinutes is >= 1 and <= 60 * 24 * 90, "DaprSettings.EventRetentionMinutes", "must be between 1 and 129600");
         // Resuming replays the event log from the client's checkpoint, so the log must still hold the whole window.
         Require(s.WebSocketResumeWindowMinutes >= 1 && s.WebSocketResumeWindowMinutes <= dapr.EventRetentionMinutes, "ServiceSettings.WebSocketResumeWindowMinutes", "must be between 1 and DaprSettings.EventRetentionMinutes");

@@ -11,6 +11,8 @@ public sealed class OptionsTests
         var options = BuildingBlocksOptions.FromConfig(config, new Dictionary<string, string?>());
         Assert.Equal(BuildingBlockProvider.Embedded, options.Provider);
         Assert.Equal("pubsub", options.PubSubName);
+        Assert.Equal("statestore", options.StateStoreName);
+        Assert.Equal("lockstore", options.LockStoreName);
         Assert.Equal(TimeSpan.FromDays(1), options.Embedded.Retention);
         Assert.Equal(new Uri("http://127.0.0.1:3500"), options.Dapr.HttpEndpoint);
         Assert.Null(options.Dapr.ApiToken);
@@ -25,6 +27,8 @@ public sealed class OptionsTests
             ["MM_DAPRSETTINGS_PROVIDER"] = "dapr",
             ["MM_DAPRSETTINGS_PUBSUBNAME"] = "cluster-pubsub",
             ["MM_DAPRSETTINGS_EVENTRETENTIONMINUTES"] = "30",
+            ["MM_DAPRSETTINGS_STATESTORENAME"] = "kv",
+            ["MM_DAPRSETTINGS_LOCKSTORENAME"] = "locks",
             ["DAPR_HTTP_PORT"] = "3511",
             ["DAPR_API_TOKEN"] = "to-sidecar",
             ["APP_API_TOKEN"] = "from-sidecar",
@@ -33,6 +37,8 @@ public sealed class OptionsTests
         var options = BuildingBlocksOptions.FromConfig(ConfigLoader.Load(null, environment), environment);
         Assert.Equal(BuildingBlockProvider.Dapr, options.Provider);
         Assert.Equal("cluster-pubsub", options.PubSubName);
+        Assert.Equal("kv", options.StateStoreName);
+        Assert.Equal("locks", options.LockStoreName);
         Assert.Equal(TimeSpan.FromMinutes(30), options.Embedded.Retention);
         Assert.Equal(new Uri("http://127.0.0.1:3511"), options.Dapr.HttpEndpoint);
         Assert.Equal("to-sidecar", options.Dapr.ApiToken);
@@ -46,6 +52,8 @@ public sealed class OptionsTests
     [Theory]
     [InlineData("MM_DAPRSETTINGS_PROVIDER", "kafka", "DaprSettings.Provider")]
     [InlineData("MM_DAPRSETTINGS_PUBSUBNAME", " ", "DaprSettings.PubSubName")]
+    [InlineData("MM_DAPRSETTINGS_STATESTORENAME", " ", "DaprSettings.StateStoreName")]
+    [InlineData("MM_DAPRSETTINGS_LOCKSTORENAME", "", "DaprSettings.LockStoreName")]
     [InlineData("MM_DAPRSETTINGS_EVENTRETENTIONMINUTES", "0", "DaprSettings.EventRetentionMinutes")]
     public void Invalid_settings_are_rejected_naming_the_setting(string variable, string value, string setting)
     {

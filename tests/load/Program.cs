@@ -6,6 +6,7 @@ var scenarios = new Dictionary<string, Func<LoadOptions, Task<int>>>
 {
     ["posts"] = PostsScenario.RunAsync,
     ["fanout"] = FanoutScenario.RunAsync,
+    ["reads"] = ReadsScenario.RunAsync,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

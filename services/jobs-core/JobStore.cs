@@ -65,6 +65,15 @@ public sealed class JobStore(NpgsqlDataSource db, IEventBus bus)
         await tx.Connection!.QuerySingleAsync<long?>(new CommandDefinition(
             "SELECT max(schedule_slot) FROM jobs WHERE type = @type AND schedule_slot IS NOT NULL", new { type }, tx, cancellationToken: cancellationToken));
 
+    /// <summary>When <paramref name="type"/> was first scheduled; records <paramref name="nowMs"/> if never.</summary>
+    public async Task<long> ScheduledSinceAsync(NpgsqlTransaction tx, string type, long nowMs, CancellationToken cancellationToken = default)
+    {
+        await tx.Connection!.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO job_schedules (type, since_ms) VALUES (@type, @nowMs) ON CONFLICT (type) DO NOTHING", new { type, nowMs }, tx, cancellationToken: cancellationToken));
+        return await tx.Connection!.QuerySingleAsync<long>(new CommandDefinition(
+            "SELECT since_ms FROM job_schedules WHERE type = @type", new { type }, tx, cancellationToken: cancellationToken));
+    }
+
     public async Task<Job?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);

@@ -62,6 +62,9 @@ public sealed class SearchTermsTests
     {
         Assert.Throws<AppErrorException>(() => SearchTerms.Parse(string.Join(' ', Enumerable.Repeat("w", SearchTerms.MaxTokens + 1)), false, 0));
         Assert.Throws<AppErrorException>(() => SearchTerms.Parse(new string('w', SearchTerms.MaxTokenLength + 1), false, 0));
+        Assert.Throws<AppErrorException>(() => SearchTerms.Parse(new string('w', SearchTerms.MaxWordLength + 1), false, 0));
+        Assert.Throws<AppErrorException>(() => SearchTerms.Parse("in:" + new string('c', SearchTerms.MaxWordLength + 1), false, 0));
+        Assert.Equal("\"" + new string('w', SearchTerms.MaxWordLength) + " x\"", SearchTerms.Parse("\"" + new string('w', SearchTerms.MaxWordLength) + " x\"", false, 0).Text);
         Assert.Throws<AppErrorException>(() => SearchTerms.Parse(new string('w', SearchTerms.MaxLength + 1), false, 0));
     }
 }

@@ -16,6 +16,9 @@ public static class SearchTerms
     public const int MaxTokens = 32;
     public const int MaxTokenLength = 256;
 
+    /// <summary>A word (or a modifier's value) longer than the longest user or channel name cannot be meant.</summary>
+    public const int MaxWordLength = 64;
+
     public static PostSearch Parse(string? terms, bool any, int timeZoneOffsetSeconds)
     {
         var text = terms ?? "";
@@ -40,6 +43,10 @@ public static class SearchTerms
         foreach (var token in tokens)
         {
             var (modifier, value) = SplitModifier(token);
+            if (value.Trim('"').Split(' ').Any(w => w.Length > MaxWordLength))
+            {
+                throw Invalid($"Search words are at most {MaxWordLength} characters.");
+            }
             switch (modifier)
             {
                 case "from":

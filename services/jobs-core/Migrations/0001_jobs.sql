@@ -22,6 +22,12 @@ CREATE INDEX jobs_create_at ON jobs (create_at DESC);
 CREATE INDEX jobs_type_create_at ON jobs (type, create_at DESC);
 CREATE INDEX jobs_active ON jobs (status) WHERE status IN ('pending', 'in_progress', 'cancel_requested');
 
+-- When each recurring type was first scheduled: its first slot is the first one after that, not one in the past.
+CREATE TABLE job_schedules (
+    type     text   PRIMARY KEY,
+    since_ms bigint NOT NULL
+);
+
 -- Nodes standing for scheduler leadership (JobSettings.RunScheduler), with a heartbeat of their own: the leader
 -- timeout is shorter than cluster_discovery's down threshold, so a SIGKILLed leader is replaced within seconds.
 CREATE TABLE job_scheduler_candidates (

@@ -28,7 +28,7 @@ public sealed partial class SlotScheduler(NpgsqlDataSource db, JobStore jobs, Jo
         }
         var now = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT (extract(epoch FROM now()) * 1000)::bigint", transaction: tx, cancellationToken: cancellationToken));
-        var last = await jobs.LastSlotAsync(tx, type.Name, cancellationToken);
+        var last = await jobs.LastSlotAsync(tx, type.Name, cancellationToken) ?? await jobs.ScheduledSinceAsync(tx, type.Name, now, cancellationToken);
         var due = Slots.Due(schedule, last, now, TimeZoneInfo.Local);
         if (due.Count == 0)
         {

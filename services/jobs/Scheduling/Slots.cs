@@ -24,18 +24,13 @@ public static class Slots
     }
 
     /// <summary>
-    /// The slots due that have no job yet: those after <paramref name="lastMs"/> up to the current one (only the
-    /// current one when nothing was ever scheduled), oldest first, at most <see cref="MaxCatchUp"/>.
+    /// The slots due that have no job yet: those after <paramref name="afterMs"/> (the last slot that has a job, or
+    /// when the type was first scheduled) up to the current one, oldest first, at most <see cref="MaxCatchUp"/>.
     /// </summary>
-    public static IReadOnlyList<long> Due(JobSchedule schedule, long? lastMs, long nowMs, TimeZoneInfo zone)
+    public static IReadOnlyList<long> Due(JobSchedule schedule, long afterMs, long nowMs, TimeZoneInfo zone)
     {
-        var current = Current(schedule, nowMs, zone);
-        if (lastMs is not { } last)
-        {
-            return [current];
-        }
         var due = new List<long>();
-        for (var slot = current; slot > last && due.Count < MaxCatchUp; slot = Previous(schedule, slot, zone))
+        for (var slot = Current(schedule, nowMs, zone); slot > afterMs && due.Count < MaxCatchUp; slot = Previous(schedule, slot, zone))
         {
             due.Add(slot);
         }

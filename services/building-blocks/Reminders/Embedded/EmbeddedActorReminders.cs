@@ -20,6 +20,7 @@ public sealed partial class EmbeddedActorReminders(NpgsqlDataSource dataSource, 
 {
     private readonly ReminderHandlers handlers = new();
     private readonly ReminderOptions settings = options.Reminders;
+    private volatile bool stoppingRequested;
 
     public async Task RegisterAsync(string actorType, string actorId, string name, TimeSpan dueTime, TimeSpan? period = null, JsonElement? data = null, CancellationToken cancellationToken = default)
     {
@@ -172,8 +173,6 @@ public sealed partial class EmbeddedActorReminders(NpgsqlDataSource dataSource, 
         }
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private volatile bool stoppingRequested;
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {

@@ -17,8 +17,8 @@ namespace Chat.BuildingBlocks.State.Dapr;
 ///
 /// Dapr's state API cannot list keys (the alpha query API filters values, and state.postgresql v2 does not support
 /// it), so this provider keeps an index of the keys it writes in our own PostgreSQL (state_key_index), a superset of
-/// the sidecar's keys: a save touches the index before and after writing to the sidecar, a delete removes the index
-/// row afterwards only if no save touched it meanwhile. A listing reads the index by prefix and keeps the keys the
+/// the sidecar's keys: a save touches the index before (unless it names an ETag) and after writing to the sidecar,
+/// a delete removes the index row afterwards only if no save touched it meanwhile. A listing reads the index by prefix and keeps the keys the
 /// sidecar still has (bulk get, POST /v1.0/state/{store}/bulk).
 /// </summary>
 public sealed class DaprStateStore(DaprSidecarClient sidecar, NpgsqlDataSource dataSource, BuildingBlocksOptions options) : IStateStore
@@ -106,7 +106,12 @@ public sealed class DaprStateStore(DaprSidecarClient sidecar, NpgsqlDataSource d
 
     private async Task<bool> WriteAsync(StateItem item, TimeSpan? timeToLive, bool adding, CancellationToken cancellationToken)
     {
-        await IndexAsync(item.Key, timeToLive, cancellationToken);
+        if (item.ETag is null)
+        {
+            // Before the write, so a crash right after it cannot leave a new key unindexed. A write with an ETag
+            // can only succeed on a key that exists, which its first write indexed.
+            await IndexAsync(item.Key, timeToLive, cancellationToken);
+        }
         using var response = await sidecar.SendAsync(HttpMethod.Post, $"v1.0/state/{Store}", new[] { item }, null, cancellationToken);
         var saved = response.StatusCode == HttpStatusCode.NoContent || response.StatusCode == HttpStatusCode.OK;
         if (!saved && response.StatusCode == HttpStatusCode.Conflict && (item.ETag is not null || adding))

@@ -5,6 +5,7 @@ using Chat.Api.Database;
 using Chat.Api.DataRetention;
 using Chat.Api.Events;
 using Chat.Api.Jobs;
+using Chat.Api.Plugins;
 using Chat.Api.Posts;
 using Chat.Api.System;
 using Chat.Api.Teams;
@@ -32,6 +33,7 @@ public static class ApiV4
         services.AddJobsCore();
         services.AddSingleton<JobService>();
         services.AddSingleton<DataRetentionService>();
+        services.AddPlugins();
         return services;
     }
 
@@ -49,6 +51,7 @@ public static class ApiV4
         api.MapDatabase();
         api.MapJobs();
         api.MapDataRetention();
+        api.MapPlugins();
         app.MapClusterAdminPage();
         return app;
     }

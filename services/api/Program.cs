@@ -1,4 +1,5 @@
 using Chat.Api;
+using Chat.Api.Plugins;
 using Chat.Authentication;
 using Chat.BuildingBlocks;
 using Chat.ClusterMembership;
@@ -19,6 +20,7 @@ var app = builder.Build();
 var schemaVersion = await app.Services.MigrateDatabaseAsync();
 await app.Services.MigrateBuildingBlocksAsync();
 await app.Services.MigrateJobsAsync();
+await app.Services.MigratePluginsAsync();
 await app.Services.JoinClusterAsync(schemaVersion);
 app.UseServiceDefaults();
 app.UseAuthentication();

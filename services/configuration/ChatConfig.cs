@@ -91,6 +91,8 @@ public sealed class FileSettings
 {
     /// <summary>Shared file storage (a NAS path in production).</summary>
     public string Directory { get; set; } = "./data/";
+    /// <summary>Largest file upload (plugin bundles included), Mattermost's 100 MiB by default.</summary>
+    public long MaxFileSize { get; set; } = 104_857_600;
 }
 
 /// <summary>

@@ -24,6 +24,8 @@ public sealed class PluginSettings
     public bool EnableHealthCheck { get; set; } = true;
     public string Directory { get; set; } = "./plugins";
     public string ClientDirectory { get; set; } = "./client/plugins";
+    /// <summary>Not a Mattermost setting: the most a plugin bundle may unpack to (a small archive can inflate enormously).</summary>
+    public long MaxUnpackedBundleBytes { get; set; } = 1L << 30;
 }
 
 public sealed class DataRetentionSettings
@@ -83,6 +85,8 @@ public static class JobAndDataSettingsValidator
         var plugins = config.PluginSettings;
         Require(!plugins.Enable || !string.IsNullOrWhiteSpace(plugins.Directory), "PluginSettings.Directory", "must be set while plugins are enabled");
         Require(!plugins.Enable || !string.IsNullOrWhiteSpace(plugins.ClientDirectory), "PluginSettings.ClientDirectory", "must be set while plugins are enabled");
+        Require(plugins.MaxUnpackedBundleBytes is >= 1024 and <= 1L << 40, "PluginSettings.MaxUnpackedBundleBytes", "must be between 1024 and 1099511627776");
+        Require(config.FileSettings.MaxFileSize is >= 1024 and <= 1L << 40, "FileSettings.MaxFileSize", "must be between 1024 and 1099511627776");
         var sql = config.SqlSettings;
         Require(sql.ReadYourWritesMilliseconds is >= 0 and <= 600_000, "SqlSettings.ReadYourWritesMilliseconds", "must be between 0 and 600000");
         ValidateConnectionStrings(sql.DataSourceReplicas, "SqlSettings.DataSourceReplicas");

@@ -49,14 +49,18 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// A hash of everything but the settings that legitimately differ per node (ClusterSettings and the listen
-    /// address): nodes with different hashes are flagged as a configuration mismatch.
+    /// A hash of everything but the settings that legitimately differ per node (ClusterSettings, the listen
+    /// address and the local plugin folders): nodes with different hashes are flagged as a configuration mismatch.
     /// </summary>
     public static string Hash(ChatConfig config)
     {
         var node = JsonSerializer.SerializeToNode(config)!.AsObject();
         node.Remove(nameof(ChatConfig.ClusterSettings));
         node[nameof(ChatConfig.ServiceSettings)]!.AsObject().Remove(nameof(ServiceSettings.ListenAddress));
+        // Each node's own local folders (nodes may run side by side on one machine) say nothing about the cluster's settings.
+        var plugins = node[nameof(ChatConfig.PluginSettings)]!.AsObject();
+        plugins.Remove(nameof(PluginSettings.Directory));
+        plugins.Remove(nameof(PluginSettings.ClientDirectory));
         var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString()));
         return Convert.ToHexStringLower(bytes)[..32];
     }

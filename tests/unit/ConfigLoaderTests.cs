@@ -142,6 +142,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Matches("^[0-9a-f]{32}$", baseline);
         Assert.Equal(baseline, ConfigLoader.Hash(Load()));
         Assert.Equal(baseline, ConfigLoader.Hash(Load(null, ("MM_CLUSTERSETTINGS_OVERRIDEHOSTNAME", "api-2"), ("MM_CLUSTERSETTINGS_CLUSTERNAME", "other"))));
+        Assert.Equal(baseline, ConfigLoader.Hash(Load(null, ("MM_PLUGINSETTINGS_DIRECTORY", "/srv/api-2/plugins"), ("MM_PLUGINSETTINGS_CLIENTDIRECTORY", "/srv/api-2/client"))));
         Assert.NotEqual(baseline, ConfigLoader.Hash(Load(null, ("MM_TEAMSETTINGS_ENABLEOPENSERVER", "false"))));
         Assert.NotEqual(baseline, ConfigLoader.Hash(Load(null, ("MM_SQLSETTINGS_MAXOPENCONNS", "49"))));
     }

@@ -15,6 +15,7 @@ builder.Services.AddClusterMembership();
 builder.Services.AddSessionAuthentication();
 builder.Services.AddBuildingBlocks(config);
 builder.Services.AddApplicationServices();
+builder.Services.AddPluginHosting(config);
 
 var app = builder.Build();
 var schemaVersion = await app.Services.MigrateDatabaseAsync();
@@ -27,5 +28,6 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapApiV4();
+app.MapPluginHttp();
 app.MapBuildingBlocks();
 app.Run();

@@ -125,6 +125,16 @@ public static class ConfigLoader
                 return bool.TryParse(raw, out var b) ? JsonValue.Create(b) : throw new ConfigException($"{setting}: '{raw}' is not true or false");
             case JsonValueKind.Number:
                 return long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? JsonValue.Create(n) : throw new ConfigException($"{setting}: '{raw}' is not a whole number");
+            case JsonValueKind.Object:
+                // Maps (PluginSettings.Plugins) are overridden as a whole, as JSON.
+                try
+                {
+                    return JsonNode.Parse(raw) as JsonObject ?? throw new ConfigException($"{setting}: expected a JSON object");
+                }
+                catch (JsonException e)
+                {
+                    throw new ConfigException($"{setting}: {e.Message}");
+                }
             case JsonValueKind.Array:
                 if (raw.TrimStart().StartsWith('['))
                 {

@@ -26,6 +26,10 @@ public sealed class PluginSettings
     public string ClientDirectory { get; set; } = "./client/plugins";
     /// <summary>Not a Mattermost setting: the most a plugin bundle may unpack to (a small archive can inflate enormously).</summary>
     public long MaxUnpackedBundleBytes { get; set; } = 1L << 30;
+    /// <summary>Each plugin's settings by plugin id, as in Mattermost's config.json; what the plugin API's GetPluginConfig returns.</summary>
+    public Dictionary<string, Dictionary<string, System.Text.Json.JsonElement>> Plugins { get; set; } = [];
+    /// <summary>Not a Mattermost setting: the longest a server waits for one plugin hook (including ServeHTTP) before it goes on without it.</summary>
+    public int HookTimeoutMilliseconds { get; set; } = 10_000;
 }
 
 public sealed class DataRetentionSettings
@@ -87,6 +91,7 @@ public static class JobAndDataSettingsValidator
         Require(!plugins.Enable || !string.IsNullOrWhiteSpace(plugins.ClientDirectory), "PluginSettings.ClientDirectory", "must be set while plugins are enabled");
         Require(plugins.MaxUnpackedBundleBytes is >= 1024 and <= 1L << 40, "PluginSettings.MaxUnpackedBundleBytes", "must be between 1024 and 1099511627776");
         Require(config.FileSettings.MaxFileSize is >= 1024 and <= 1L << 40, "FileSettings.MaxFileSize", "must be between 1024 and 1099511627776");
+        Require(plugins.HookTimeoutMilliseconds is >= 100 and <= 600_000, "PluginSettings.HookTimeoutMilliseconds", "must be between 100 and 600000");
         var sql = config.SqlSettings;
         Require(sql.ReadYourWritesMilliseconds is >= 0 and <= 600_000, "SqlSettings.ReadYourWritesMilliseconds", "must be between 0 and 600000");
         ValidateConnectionStrings(sql.DataSourceReplicas, "SqlSettings.DataSourceReplicas");

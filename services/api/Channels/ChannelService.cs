@@ -1,10 +1,13 @@
 using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
 using Chat.Api.Events;
+using Chat.Api.Plugins;
 using Chat.Configuration;
+using Chat.Plugins.Hosting;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Chat.Store.Postgres;
+using PluginSdk = Chat.Plugins.Sdk;
 
 namespace Chat.Api.Channels;
 
@@ -12,7 +15,7 @@ public sealed record CreateChannelRequest(string? TeamId, string? Name, string? 
 
 public sealed record AddChannelMemberRequest(string? UserId);
 
-public sealed partial class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, Outbox outbox, ChatConfig config)
+public sealed partial class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, Outbox outbox, PluginHooks plugins, ChatConfig config)
 {
     public async Task<Channel> CreateAsync(CreateChannelRequest request, Session caller)
     {
@@ -72,8 +75,14 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         {
             throw AppErrorException.NotFound("User");
         }
+        return await DirectChannelAsync(a, b, caller.UserId);
+    }
+
+    /// <summary>The direct channel of two existing users, created on first use; no permission check (callers check).</summary>
+    public async Task<Channel> DirectChannelAsync(string a, string b, string creatorId)
+    {
         var now = ChatDatabase.NowMs();
-        var candidate = new Channel { Id = Ids.New(), CreateAt = now, UpdateAt = now, Type = ChannelTypes.Direct, Name = Channel.DirectName(a, b), CreatorId = caller.UserId };
+        var candidate = new Channel { Id = Ids.New(), CreateAt = now, UpdateAt = now, Type = ChannelTypes.Direct, Name = Channel.DirectName(a, b), CreatorId = creatorId };
         // Mattermost's creator is the first user of the pair, its teammate the second.
         var (channel, _) = await outbox.WriteAsync(
             tx => channels.GetOrCreateDirectAsync(tx, candidate, a, b),
@@ -114,9 +123,15 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         {
             throw AppErrorException.BadRequest("api.channel.add_user.to.channel.failed.app_error", "The user must be a member of the channel's team first.");
         }
-        var (member, _) = await outbox.WriteAsync(
+        var (member, added) = await outbox.WriteAsync(
             tx => channels.AddMemberAsync(tx, channelId, userId, ChatDatabase.NowMs()),
             r => r.Added ? [WebSocketEvents.UserAdded(channel, userId)] : []);
+        if (added && plugins.AnyImplements(PluginHooks.Names.UserHasJoinedChannel))
+        {
+            var actor = userId == caller.UserId ? null : await users.GetAsync(caller.UserId);
+            plugins.UserHasJoinedChannel(PluginCalls.Context(caller), PluginHooks.ToPluginModel<PluginSdk.ChannelMember>(member),
+                actor is null ? null : PluginHooks.ToPluginModel<PluginSdk.User>(actor));
+        }
         return member;
     }
 

@@ -91,6 +91,13 @@ public static class WebSocketEvents
     public static ClusterEvent SessionRevoked(Session session) =>
         Create("session_revoked", new { session.UserId }, new Audience { UserId = session.UserId }, revokedSessionId: session.Id);
 
+    /// <summary>
+    /// A plugin's event (Mattermost's PublishWebSocketEvent): named <c>custom_{plugin id}_{event}</c>, to the first of
+    /// user, channel and team that is set, else everyone.
+    /// </summary>
+    public static ClusterEvent Custom(string name, object data, string userId, string channelId, string teamId, Dictionary<string, bool>? omitUsers) =>
+        Create(name, data, new Audience { UserId = userId, ChannelId = channelId, TeamId = teamId, OmitUsers = omitUsers });
+
     private static MembershipChange JoinChannel(string userId, Channel channel) => new("join_channel", userId, channel.Id, channel.TeamId);
 
     private static string AtName(string username) => "@" + username;

@@ -2,10 +2,13 @@ using System.Text.Json;
 using Chat.Api.Authorization;
 using Chat.Api.Channels;
 using Chat.Api.Events;
+using Chat.Api.Plugins;
 using Chat.Configuration;
+using Chat.Plugins.Hosting;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Chat.Store.Postgres;
+using PluginSdk = Chat.Plugins.Sdk;
 
 namespace Chat.Api.Posts;
 
@@ -17,7 +20,7 @@ public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? Ti
 
 public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After);
 
-public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, ChannelService channelService, Outbox outbox, ChatConfig config)
+public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, UserStore users, ChannelService channelService, Outbox outbox, PluginHooks plugins, ChatConfig config)
 {
     private const int MaxSinceResults = 1000;
 
@@ -37,11 +40,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             }
         }
         var pending = Input.Text(request.PendingPostId, "pending_post_id", 0, 64);
-        var type = Input.Text(request.Type, "type", 0, 26);
-        if (type.Length > 0 && !type.StartsWith("custom_", StringComparison.Ordinal))
-        {
-            throw AppErrorException.BadRequest("api.post.create_post.type.app_error", "Only custom_ post types may be set by clients.");
-        }
+        var type = ValidType(request.Type);
         var post = new Post
         {
             Id = Ids.New(),
@@ -53,7 +52,76 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             Props = request.Props ?? [],
             PendingPostId = pending,
         };
-        return await writer.CreateAsync(post, access.Channel, caller);
+        return await StoreAsync(post, access.Channel, caller, PluginCalls.Context(caller));
+    }
+
+    /// <summary>
+    /// A post made through the plugin API: with server rights (no permission check; the author need not be a member)
+    /// but the same validation, and the same hooks, as any post.
+    /// </summary>
+    public async Task<Post> CreateForPluginAsync(PluginSdk.Post? request)
+    {
+        if (request is null)
+        {
+            throw AppErrorException.BadRequest("api.context.invalid_body_param.app_error", "The post is missing.");
+        }
+        var channelId = Input.Id(request.ChannelId, "channel_id");
+        var author = await users.GetAsync(Input.Id(request.UserId, "user_id"));
+        if (author is not { DeleteAt: 0 })
+        {
+            throw AppErrorException.NotFound("User");
+        }
+        var channel = await channels.GetAsync(channelId);
+        if (channel is not { DeleteAt: 0 })
+        {
+            throw AppErrorException.NotFound("Channel");
+        }
+        var rootId = "";
+        if (!string.IsNullOrEmpty(request.RootId))
+        {
+            rootId = Input.Id(request.RootId, "root_id");
+            if (await posts.GetAsync(rootId) is not { } root || root.ChannelId != channelId)
+            {
+                throw AppErrorException.BadRequest("api.post.create_post.root_id.app_error", "Invalid root_id parameter.");
+            }
+        }
+        var post = new Post
+        {
+            Id = Ids.New(),
+            UserId = author.Id,
+            ChannelId = channelId,
+            RootId = rootId,
+            Message = ValidMessage(request.Message),
+            Type = ValidType(request.Type),
+            Props = request.Props ?? [],
+        };
+        var sender = new Session { Id = "", UserId = author.Id, Roles = author.Roles, Username = author.Username, CsrfToken = "" };
+        return await StoreAsync(post, channel, sender, new PluginSdk.PluginContext());
+    }
+
+    /// <summary>
+    /// Plugins' MessageWillBePosted may change the post (its message and props) or reject it (a 400 naming the
+    /// reason, as Mattermost answers); after the commit, MessageHasBeenPosted runs in the background.
+    /// </summary>
+    private async Task<Post> StoreAsync(Post post, Channel channel, Session sender, PluginSdk.PluginContext context)
+    {
+        if (plugins.AnyImplements(PluginHooks.Names.MessageWillBePosted))
+        {
+            var (changed, rejection) = await plugins.MessageWillBePostedAsync(context, PluginHooks.ToPluginModel<PluginSdk.Post>(post));
+            if (rejection is not null)
+            {
+                // Mattermost's error id is the untranslated message itself.
+                var message = "Post rejected by plugin. " + rejection;
+                throw new AppErrorException(400, message, message);
+            }
+            post = post with { Message = ValidMessage(changed.Message), Props = changed.Props ?? [] };
+        }
+        var created = await writer.CreateAsync(post, channel, sender);
+        if (plugins.AnyImplements(PluginHooks.Names.MessageHasBeenPosted))
+        {
+            plugins.MessageHasBeenPosted(context, PluginHooks.ToPluginModel<PluginSdk.Post>(created));
+        }
+        return created;
     }
 
     public async Task<Post> GetAsync(string postId, Session caller)
@@ -103,6 +171,16 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             return await posts.GetAfterAsync(channelId, Input.Id(after, "after"), query.Page, query.PerPage) ?? throw AppErrorException.NotFound("Post");
         }
         return await posts.GetPageAsync(channelId, query.Page, query.PerPage);
+    }
+
+    private static string ValidType(string? requested)
+    {
+        var type = Input.Text(requested, "type", 0, 26);
+        if (type.Length > 0 && !type.StartsWith("custom_", StringComparison.Ordinal))
+        {
+            throw AppErrorException.BadRequest("api.post.create_post.type.app_error", "Only custom_ post types may be set by clients.");
+        }
+        return type;
     }
 
     private string ValidMessage(string? message)

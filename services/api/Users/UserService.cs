@@ -73,6 +73,41 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
         }
     }
 
+    /// <summary>
+    /// The bot account named <paramref name="username"/>, created on first use (plugins' EnsureBot). Concurrent
+    /// callers on different nodes agree on one account. A bot has no password, cannot log in and never claims the
+    /// first-admin flag.
+    /// </summary>
+    public async Task<User> EnsureBotAsync(string? username, string? displayName)
+    {
+        var name = (username ?? "").Trim().ToLowerInvariant();
+        if (!UsernamePattern().IsMatch(name) || ReservedUsernames.Contains(name))
+        {
+            throw AppErrorException.BadRequest("model.user.is_valid.username.app_error", "A bot's username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols '.', '-', and '_'.");
+        }
+        var firstName = Input.Text(displayName, "display_name", 0, 64);
+        if (await users.GetByUsernameAsync(name) is { } existing)
+        {
+            return ExistingBot(existing);
+        }
+        var now = ChatDatabase.NowMs();
+        // Mattermost's bot accounts have a placeholder address under localhost.
+        var bot = new User { Id = Ids.New(), CreateAt = now, UpdateAt = now, Username = name, Email = $"{name}@localhost", FirstName = firstName, IsBot = true };
+        try
+        {
+            return await outbox.WriteAsync(tx => users.CreateAsync(tx, bot, ""), created => [WebSocketEvents.NewUser(created.Id)]);
+        }
+        catch (DuplicateException)
+        {
+            // Another node created it first.
+            return ExistingBot(await users.GetByUsernameAsync(name) ?? throw AppErrorException.BadRequest("app.user.save.email_exists.app_error", $"An account with the address {name}@localhost already exists."));
+        }
+
+        static User ExistingBot(User user) => user.IsBot && user.DeleteAt == 0
+            ? user
+            : throw AppErrorException.BadRequest("app.bot.createbot.username_taken", $"The username {user.Username} belongs to a user who is not an active bot.");
+    }
+
     public async Task<LoginResult> LoginAsync(LoginRequest request)
     {
         var loginId = (request.LoginId ?? "").Trim().ToLowerInvariant();
@@ -89,6 +124,7 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
             throw InvalidCredentials();
         }
         if (credentials.User.DeleteAt != 0
+            || credentials.User.IsBot
             || hasher.VerifyHashedPassword(credentials.User, credentials.PasswordHash, password) == PasswordVerificationResult.Failed)
         {
             throw InvalidCredentials();

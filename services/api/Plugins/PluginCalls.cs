@@ -1,0 +1,16 @@
+using System.Diagnostics;
+using Chat.Plugins.Sdk;
+using Chat.Store.Model;
+
+namespace Chat.Api.Plugins;
+
+/// <summary>What hooks learn about the request behind them.</summary>
+public static class PluginCalls
+{
+    /// <summary>The caller's session and the request id the node answers with (X-Request-Id: the trace id).</summary>
+    public static PluginContext Context(Session caller) => new()
+    {
+        SessionId = caller.Id,
+        RequestId = Activity.Current?.TraceId.ToHexString() ?? "",
+    };
+}

@@ -1,0 +1,4 @@
+using Chat.Plugins.Sdk;
+using Chat.Plugins.TriggerWord;
+
+return await Plugin.RunAsync(new TriggerWordPlugin());

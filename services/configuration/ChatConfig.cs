@@ -18,6 +18,7 @@ public sealed class ChatConfig
     public PluginSettings PluginSettings { get; set; } = new();
     public DataRetentionSettings DataRetentionSettings { get; set; } = new();
     public MessageExportSettings MessageExportSettings { get; set; } = new();
+    public SearchIndexingSettings SearchIndexingSettings { get; set; } = new();
 }
 
 public sealed class ServiceSettings

@@ -60,6 +60,21 @@ public sealed class MessageExportSettings
     public int TimeBetweenBatchesMilliseconds { get; set; }
 }
 
+/// <summary>
+/// Not a Mattermost section: the search_indexing job, which fills posts.search_vector for posts that have none
+/// (bulk-loaded or imported rows; every row after the vectors were cleared). Posts get their vector when written,
+/// so a daily run usually finds nothing to do.
+/// </summary>
+public sealed class SearchIndexingSettings
+{
+    public bool EnableIndexing { get; set; } = true;
+    /// <summary>"HH:MM", server time.</summary>
+    public string DailyRunTime { get; set; } = "03:00";
+    public int BatchSize { get; set; } = 5000;
+    /// <summary>A pause between batches, so a rebuild does not crowd out the primary.</summary>
+    public int TimeBetweenBatchesMilliseconds { get; set; }
+}
+
 /// <summary>Checks for the sections above and for the replica lists; each message names the setting.</summary>
 public static class JobAndDataSettingsValidator
 {
@@ -81,6 +96,10 @@ public static class JobAndDataSettingsValidator
         Require(export.BatchSize is >= 1 and <= 1_000_000, "MessageExportSettings.BatchSize", "must be between 1 and 1000000");
         Require(config.JobSettings.CleanupJobsThresholdDays >= -1, "JobSettings.CleanupJobsThresholdDays", "must be -1 (keep) or more");
         Require(export.TimeBetweenBatchesMilliseconds is >= 0 and <= 3_600_000, "MessageExportSettings.TimeBetweenBatchesMilliseconds", "must be between 0 and 3600000");
+        var search = config.SearchIndexingSettings;
+        Require(IsTimeOfDay(search.DailyRunTime), "SearchIndexingSettings.DailyRunTime", $"'{search.DailyRunTime}' is not HH:MM");
+        Require(search.BatchSize is >= 1 and <= 1_000_000, "SearchIndexingSettings.BatchSize", "must be between 1 and 1000000");
+        Require(search.TimeBetweenBatchesMilliseconds is >= 0 and <= 3_600_000, "SearchIndexingSettings.TimeBetweenBatchesMilliseconds", "must be between 0 and 3600000");
         var jobs = config.JobSettings;
         Require(jobs.ScheduleIntervalSeconds is >= 0 and <= 86_400, "JobSettings.ScheduleIntervalSeconds", "must be between 0 (daily times) and 86400");
         Require(jobs.LeaderTimeoutMilliseconds is >= 200 and <= 600_000, "JobSettings.LeaderTimeoutMilliseconds", "must be between 200 and 600000");

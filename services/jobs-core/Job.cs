@@ -36,6 +36,7 @@ public static class JobTypes
 {
     public const string DataRetention = "data_retention";
     public const string MessageExport = "message_export";
+    public const string SearchIndexing = "search_indexing";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { DataRetention, MessageExport };
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { DataRetention, MessageExport, SearchIndexing };
 }

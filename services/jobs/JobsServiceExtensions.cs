@@ -4,6 +4,7 @@ using Chat.Jobs.Core;
 using Chat.Jobs.Export;
 using Chat.Jobs.Retention;
 using Chat.Jobs.Scheduling;
+using Chat.Jobs.Search;
 using Chat.Jobs.Workers;
 
 namespace Chat.Jobs;
@@ -19,9 +20,11 @@ public static class JobsServiceExtensions
         services.AddJobsCore();
         services.AddSingleton(sp => new JobTypeRegistry(sp.GetRequiredService<ChatConfig>())
             .Add<DataRetentionWorker>(JobTypes.DataRetention, c => c.DataRetentionSettings.EnableMessageDeletion ? JobSchedule.Daily(c.DataRetentionSettings.DeletionJobStartTime) : null)
-            .Add<MessageExportWorker>(JobTypes.MessageExport, c => c.MessageExportSettings.EnableExport ? JobSchedule.Daily(c.MessageExportSettings.DailyRunTime) : null));
+            .Add<MessageExportWorker>(JobTypes.MessageExport, c => c.MessageExportSettings.EnableExport ? JobSchedule.Daily(c.MessageExportSettings.DailyRunTime) : null)
+            .Add<SearchIndexingWorker>(JobTypes.SearchIndexing, c => c.SearchIndexingSettings.EnableIndexing ? JobSchedule.Daily(c.SearchIndexingSettings.DailyRunTime) : null));
         services.AddSingleton<DataRetentionWorker>();
         services.AddSingleton<MessageExportWorker>();
+        services.AddSingleton<SearchIndexingWorker>();
         services.AddSingleton<SlotScheduler>();
         if (config.JobSettings.RunJobs)
         {

@@ -46,6 +46,8 @@ public sealed class LiveConfigTests
     [InlineData("MM_MESSAGEEXPORTSETTINGS_EXPORTFORMAT", "pdf", "MessageExportSettings.ExportFormat")]
     [InlineData("MM_MESSAGEEXPORTSETTINGS_DAILYRUNTIME", "1am", "MessageExportSettings.DailyRunTime")]
     [InlineData("MM_JOBSETTINGS_CLEANUPJOBSTHRESHOLDDAYS", "-2", "JobSettings.CleanupJobsThresholdDays")]
+    [InlineData("MM_SEARCHINDEXINGSETTINGS_DAILYRUNTIME", "3", "SearchIndexingSettings.DailyRunTime")]
+    [InlineData("MM_SEARCHINDEXINGSETTINGS_BATCHSIZE", "0", "SearchIndexingSettings.BatchSize")]
     [InlineData("MM_PLUGINSETTINGS_DIRECTORY", " ", "PluginSettings.Directory")]
     [InlineData("MM_SQLSETTINGS_DATASOURCEREPLICAS", """["no equals sign"]""", "SqlSettings.DataSourceReplicas[0]")]
     [InlineData("MM_SQLSETTINGS_READYOURWRITESMILLISECONDS", "-1", "SqlSettings.ReadYourWritesMilliseconds")]

@@ -35,9 +35,7 @@ public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
         var posts = (await connection.QueryAsync<Post>($"""
             WITH q AS (
                 SELECT CASE WHEN @text = '' THEN NULL ELSE websearch_to_tsquery('{TextSearchConfig}', @text) END AS words,
-                       CASE WHEN cardinality(@prefixes) = 0 THEN NULL
-                            ELSE to_tsquery('{TextSearchConfig}', (SELECT string_agg(quote_literal(t) || ':*', CASE WHEN @allPrefixes THEN ' & ' ELSE ' | ' END) FROM unnest(@prefixes) t))
-                       END AS prefixes
+                       CASE WHEN @prefixes = '' THEN NULL ELSE to_tsquery('{TextSearchConfig}', @prefixes) END AS prefixes
             )
             SELECT {Columns}
             FROM q, posts p
@@ -60,7 +58,7 @@ public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
             """, new
         {
             text = search.Text,
-            prefixes = search.Prefixes.ToArray(),
+            prefixes = PrefixQuery(search.Prefixes, search.AllPrefixes),
             allPrefixes = search.AllPrefixes,
             teamId,
             userId,
@@ -75,6 +73,14 @@ public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
     }
 
     /// <summary>
+    /// The prefix words as to_tsquery text ('word':* joined by &amp; or |). Built here rather than aggregated in SQL:
+    /// a query over parameters alone is folded to a constant when the statement is planned, and only a constant
+    /// tsquery lets the planner use the GIN index.
+    /// </summary>
+    private static string PrefixQuery(IReadOnlyList<string> prefixes, bool all) =>
+        string.Join(all ? " & " : " | ", prefixes.Select(p => $"'{p.Replace("'", "''", StringComparison.Ordinal).Replace(@"\", @"\\", StringComparison.Ordinal)}':*"));
+
+    /// <summary>
     /// Indexes up to <paramref name="limit"/> posts that have no vector yet, lowest ids first; returns how many.
     /// The search_indexing job calls it until it returns 0.
     /// </summary>
@@ -85,6 +91,41 @@ public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
             UPDATE posts SET search_vector = {VectorOf("message")}
             WHERE id IN (SELECT id FROM posts WHERE search_vector IS NULL ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED)
             """, new { limit }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Recomputes the vectors of up to <paramref name="limit"/> posts with ids after <paramref name="afterId"/>, in id
+    /// order (a rebuild, e.g. after the text search configuration changed); returns how many and the last id.
+    /// </summary>
+    public async Task<(int Count, string LastId)> ReindexBatchAsync(string afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        // max(id) by the database's collation, the order the cursor walks in.
+        var (count, lastId) = await connection.QuerySingleAsync<(long, string?)>(new CommandDefinition($"""
+            WITH done AS (
+                UPDATE posts SET search_vector = {VectorOf("message")}
+                WHERE id IN (SELECT id FROM posts WHERE id > @afterId ORDER BY id LIMIT @limit)
+                RETURNING id)
+            SELECT count(*), max(id) FROM done
+            """, new { afterId, limit }, cancellationToken: cancellationToken));
+        return ((int)count, lastId ?? afterId);
+    }
+
+    /// <summary>All posts (a rebuild's work).</summary>
+    public async Task<long> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM posts", cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Refreshes the planner's statistics of posts (ANALYZE), as autovacuum would a while later: once many vectors
+    /// changed, the lexeme frequencies kept there decide whether a search starts from the GIN index.
+    /// </summary>
+    public async Task AnalyzeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("ANALYZE posts", cancellationToken: cancellationToken));
     }
 
     /// <summary>Posts without a vector (the indexing job's remaining work).</summary>

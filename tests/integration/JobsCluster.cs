@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Chat.Testing;
+using Npgsql;
+
+namespace Chat.IntegrationTests;
+
+/// <summary>
+/// A database of its own with one api node, optionally a realtime node, and some jobs nodes (started one after
+/// another, so jobs-1 has the lowest node id), a file store of its own shared by all of them, and the first user as
+/// system admin.
+/// </summary>
+public sealed class JobsCluster : IAsyncDisposable
+{
+    private JobsCluster(ClusterFixture cluster, string dataSource, string files, Dictionary<string, string> settings)
+    {
+        Cluster = cluster;
+        DataSource = dataSource;
+        Files = files;
+        Settings = settings;
+    }
+
+    public ClusterFixture Cluster { get; }
+
+    public string DataSource { get; }
+
+    /// <summary>FileSettings.Directory of every node.</summary>
+    public string Files { get; }
+
+    public Dictionary<string, string> Settings { get; }
+
+    public ServiceProcess Api { get; private set; } = null!;
+
+    public ServiceProcess? Realtime { get; private set; }
+
+    public List<ServiceProcess> Jobs { get; } = [];
+
+    public ApiClient Admin { get; private set; } = null!;
+
+    public static async Task<JobsCluster> StartAsync(ClusterFixture cluster, string name, int jobsNodes, Dictionary<string, string>? settings = null, bool realtime = false)
+    {
+        var dataSource = await cluster.Postgres.CreateDatabaseAsync(name);
+        var files = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"chat-jobs-{name}-{Guid.NewGuid():N}")).FullName;
+        var all = new Dictionary<string, string>(settings ?? [])
+        {
+            ["MM_FILESETTINGS_DIRECTORY"] = files,
+            ["MM_JOBSETTINGS_POLLINTERVALMILLISECONDS"] = "200",
+        };
+        var jobs = new JobsCluster(cluster, dataSource, files, all);
+        jobs.Api = new ServiceProcess("api", "api-1", cluster.NodeEnvironment(dataSource, all));
+        await jobs.Api.StartAsync();
+        jobs.Admin = await cluster.NewUserAsync(jobs.Api, "admin");
+        if (realtime)
+        {
+            // After the api: it created the tables the realtime node reads.
+            jobs.Realtime = new ServiceProcess("realtime", "realtime-1", cluster.NodeEnvironment(dataSource, all));
+            await jobs.Realtime.StartAsync();
+        }
+        for (var i = 1; i <= jobsNodes; i++)
+        {
+            await jobs.AddJobsNodeAsync();
+        }
+        return jobs;
+    }
+
+    public async Task<ServiceProcess> AddJobsNodeAsync()
+    {
+        var node = new ServiceProcess("jobs", $"jobs-{Jobs.Count + 1}", Cluster.NodeEnvironment(DataSource, Settings));
+        Jobs.Add(node);
+        await node.StartAsync();
+        return node;
+    }
+
+    public async Task<JsonNode> CreateJobAsync(string type, object? data = null) =>
+        (await Admin.PostAsync("/api/v4/jobs", new { Type = type, Data = data ?? new { } })).Expect(201).Json;
+
+    public async Task<JsonNode> GetJobAsync(string id) => (await Admin.GetAsync($"/api/v4/jobs/{id}")).Expect(200).Json;
+
+    /// <summary>Polls the job until <paramref name="done"/> holds; fails with the job and the nodes' output after <paramref name="timeout"/>.</summary>
+    public async Task<JsonNode> WaitForJobAsync(string id, Func<JsonNode, bool> done, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var job = await GetJobAsync(id);
+            if (done(job))
+            {
+                return job;
+            }
+            if (clock.Elapsed > (timeout ?? TimeSpan.FromSeconds(60)))
+            {
+                Assert.Fail($"Job {id} did not get there in time: {job.ToJsonString()}\n{Logs()}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Polls until the job has <paramref name="status"/>; fails at once if it ends with another.</summary>
+    public async Task<JsonNode> WaitForStatusAsync(string id, string status, TimeSpan? timeout = null)
+    {
+        string[] final = ["success", "error", "canceled", "warning"];
+        var job = await WaitForJobAsync(id, j => (string)j["status"]! == status || final.Contains((string)j["status"]!), timeout);
+        Assert.True((string)job["status"]! == status, $"Job {id} ended {job["status"]}, expected {status}: {job.ToJsonString()}\n{Logs()}");
+        return job;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(DataSource);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        }
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    public async Task<List<T>> ColumnAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(DataSource);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        }
+        var values = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetFieldValue<T>(0));
+        }
+        return values;
+    }
+
+    public async Task ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(DataSource);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        }
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="count"/> posts straight into the table, as a bulk load or an import would (so without
+    /// a search vector), with messages "<paramref name="prefix"/> 1" to "<paramref name="prefix"/> count", created
+    /// <paramref name="ageMs"/> and updated <paramref name="updatedAgeMs"/> (default: the same) before now.
+    /// </summary>
+    public Task InsertPostsAsync(string channelId, string userId, int count, long ageMs, string prefix = "bulk", long? updatedAgeMs = null) =>
+        ExecuteAsync("""
+            INSERT INTO posts (id, create_at, update_at, user_id, channel_id, message)
+            SELECT substr(md5(random()::text || g::text), 1, 26),
+                   (extract(epoch FROM now()) * 1000)::bigint - $3, (extract(epoch FROM now()) * 1000)::bigint - $6,
+                   $2, $1, $4 || ' ' || g
+            FROM generate_series(1, $5) AS g
+            """, channelId, userId, ageMs, prefix, count, updatedAgeMs ?? ageMs);
+
+    /// <summary>The jobs node whose worker holds the job now (from the job's claim and cluster_discovery).</summary>
+    public async Task<ServiceProcess> WorkerOfAsync(string jobId)
+    {
+        var hostname = await ScalarAsync<string>("SELECT d.hostname FROM jobs j JOIN cluster_discovery d ON d.id = j.worker WHERE j.id = $1", jobId);
+        return Jobs.Single(n => n.Name == hostname);
+    }
+
+    /// <summary>GET /jobs/{id}/download as the admin: the export's zip, opened.</summary>
+    public async Task<ExportDownload> DownloadAsync(string jobId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Api.BaseUrl}/api/v4/jobs/{jobId}/download");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Admin.Token);
+        using var response = await Admin.Http.SendAsync(request);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(response.IsSuccessStatusCode, $"download of {jobId}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(bytes)}");
+        Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
+        return ExportDownload.Open(bytes);
+    }
+
+    public string Logs() => string.Join("\n", Nodes().Select(n => $"=== {n.Name}\n{Tail(n.Output)}"));
+
+    private IEnumerable<ServiceProcess> Nodes() => new[] { Api, Realtime }.Concat(Jobs).OfType<ServiceProcess>();
+
+    private static string Tail(string text) => text.Length <= 6000 ? text : "…" + text[^6000..];
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(Nodes().Select(n => n.DisposeAsync().AsTask()));
+        try
+        {
+            Directory.Delete(Files, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>A message_export zip: posts.csv (RFC 4180, header row) and posts.jsonl, each post a row keyed by post_id.</summary>
+public sealed record ExportDownload(List<Dictionary<string, string>> Csv, List<JsonNode> Jsonl)
+{
+    public static ExportDownload Open(byte[] zip)
+    {
+        using var archive = new System.IO.Compression.ZipArchive(new MemoryStream(zip));
+        Assert.Equal(["posts.csv", "posts.jsonl"], archive.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        var csv = Read(archive, "posts.csv");
+        var jsonl = Read(archive, "posts.jsonl");
+        var rows = ParseCsv(csv);
+        var header = rows[0];
+        return new ExportDownload(
+            [.. rows.Skip(1).Select(r => header.Zip(r).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal))],
+            [.. jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonNode.Parse(line)!)]);
+    }
+
+    public List<string> CsvIds => [.. Csv.Select(r => r["post_id"])];
+
+    public List<string> JsonlIds => [.. Jsonl.Select(n => (string)n["post_id"]!)];
+
+    private static string Read(System.IO.Compression.ZipArchive archive, string name)
+    {
+        using var reader = new StreamReader(archive.GetEntry(name)!.Open());
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>RFC 4180: quoted fields may hold commas, doubled quotes and line breaks; records end with CRLF.</summary>
+    private static List<List<string>> ParseCsv(string text)
+    {
+        var rows = new List<List<string>>();
+        var row = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                row.Add(field.ToString());
+                field.Clear();
+            }
+            else if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+            {
+                row.Add(field.ToString());
+                field.Clear();
+                rows.Add(row);
+                row = [];
+                i++;
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+        Assert.True(field.Length == 0 && row.Count == 0, "the CSV does not end with CRLF");
+        return rows;
+    }
+}

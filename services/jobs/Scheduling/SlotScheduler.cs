@@ -30,11 +30,8 @@ public sealed partial class SlotScheduler(NpgsqlDataSource db, JobStore jobs, Jo
             "SELECT (extract(epoch FROM now()) * 1000)::bigint", transaction: tx, cancellationToken: cancellationToken));
         var last = await jobs.LastSlotAsync(tx, type.Name, cancellationToken) ?? await jobs.ScheduledSinceAsync(tx, type.Name, now, cancellationToken);
         var due = Slots.Due(schedule, last, now, TimeZoneInfo.Local);
-        if (due.Count == 0)
-        {
-            return 0;
-        }
-        var created = await jobs.CreateScheduledAsync(tx, type.Name, due, cancellationToken);
+        IReadOnlyList<Job> created = due.Count == 0 ? [] : await jobs.CreateScheduledAsync(tx, type.Name, due, cancellationToken);
+        // Also with nothing due: a type's first scheduling records its since_ms, which later ticks count from.
         await tx.CommitAsync(cancellationToken);
         foreach (var job in created)
         {

@@ -6,8 +6,7 @@ namespace Chat.BuildingBlocks.Embedded;
 
 /// <summary>
 /// Deletes expired state entries, key-index rows and locks. Expired rows are already invisible to every operation;
-/// this only reclaims their space. Every node runs it; an advisory lock lets one prune at a time. Batches of
-/// <see cref="BatchRows"/>, each its own short transaction (a long one would hold back the event-log readers).
+/// this only reclaims their space. Every node runs it, one at a time (<see cref="ExclusiveBatchedDelete"/>).
 /// </summary>
 internal sealed partial class ExpiredRowPruner(NpgsqlDataSource dataSource, BuildingBlocksMigrator migrator, BuildingBlocksOptions options, ILogger<ExpiredRowPruner> logger) : BackgroundService
 {
@@ -50,41 +49,8 @@ internal sealed partial class ExpiredRowPruner(NpgsqlDataSource dataSource, Buil
         }
     }
 
-    public async Task<long> PruneAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection))
-        {
-            tryLock.Parameters.Add(new NpgsqlParameter { Value = LockKey });
-            if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
-            {
-                return 0;
-            }
-        }
-        try
-        {
-            long total = 0;
-            foreach (var sql in Deletes)
-            {
-                int deleted;
-                do
-                {
-                    await using var delete = new NpgsqlCommand(sql, connection);
-                    delete.Parameters.Add(new NpgsqlParameter { Value = BatchRows });
-                    deleted = await delete.ExecuteNonQueryAsync(cancellationToken);
-                    total += deleted;
-                }
-                while (deleted == BatchRows);
-            }
-            return total;
-        }
-        finally
-        {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
-            unlock.Parameters.Add(new NpgsqlParameter { Value = LockKey });
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-    }
+    public Task<long> PruneAsync(CancellationToken cancellationToken) =>
+        ExclusiveBatchedDelete.RunAsync(dataSource, LockKey, BatchRows, [.. Deletes.Select(sql => (sql, Array.Empty<object>()))], cancellationToken);
 
     [LoggerMessage(LogLevel.Debug, "Pruned {Count} expired state entries and locks")]
     private partial void LogPruned(long count);

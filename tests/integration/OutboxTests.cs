@@ -117,6 +117,61 @@ public sealed class OutboxTests(ClusterFixture cluster, Xunit.Abstractions.ITest
     }
 
     [Fact]
+    public async Task Channel_and_profile_patches_record_channel_updated_and_user_updated()
+    {
+        var alice = await cluster.NewUserAsync(cluster.Api1);
+        var bob = await cluster.NewUserAsync(cluster.Api2);
+        var teamId = await alice.CreateTeamAsync();
+        await alice.AddToTeamAsync(teamId, bob);
+        var channelId = await alice.CreateChannelAsync(teamId, "O");
+        await alice.AddToChannelAsync(channelId, bob);
+        // Posting through api-2 caches the channel there; the patch through api-1 must reach that cache.
+        await bob.On(cluster.Api2.BaseUrl).CreatePostAsync(channelId, "before");
+
+        var renamed = Unique.ChannelName();
+        var patched = (await bob.On(cluster.Api1.BaseUrl).PutAsync($"/api/v4/channels/{channelId}/patch", new { DisplayName = "Renamed", Name = renamed, Header = "h" })).Expect(200).Json;
+        Assert.Equal(renamed, (string?)patched["name"]);
+        Assert.Equal("Renamed", (string?)patched["display_name"]);
+        var updated = Assert.Single(await Log.MentioningAsync(channelId), e => e.Event == "channel_updated");
+        Assert.Equal($"channel:{channelId}", updated.Audience);
+        var channel = JsonNode.Parse((string)updated.Data["channel"]!)!;
+        Assert.True(JsonNode.DeepEquals(patched, channel), $"{patched.ToJsonString()}\n{channel.ToJsonString()}");
+        await CacheInvalidationTests.WithinAsync(TimeSpan.FromSeconds(1), async () =>
+        {
+            var post = await bob.On(cluster.Api2.BaseUrl).CreatePostAsync(channelId, "after");
+            return (string?)Assert.Single(await Log.MentioningAsync(post.Id())).Data["channel_display_name"] == "Renamed";
+        });
+
+        // A member who is not the creator may patch; a non-member of the team may not; names stay unique in the team.
+        var carol = await cluster.NewUserAsync(cluster.Api1);
+        (await carol.PutAsync($"/api/v4/channels/{channelId}/patch", new { Header = "x" })).Expect(403);
+        var other = await alice.CreateChannelAsync(teamId, "O");
+        (await alice.PutAsync($"/api/v4/channels/{other}/patch", new { Name = renamed })).Expect(400);
+
+        // A profile patch: the user sees everything, the event to everyone carries what others may see.
+        var me = (await bob.On(cluster.Api1.BaseUrl).PutAsync("/api/v4/users/me/patch", new { Nickname = "bobby", FirstName = "Bob" })).Expect(200).Json;
+        Assert.Equal("bobby", (string?)me["nickname"]);
+        Assert.Equal(bob.Username, (string?)me["username"]);
+        var userUpdated = Assert.Single(await Log.MentioningAsync(bob.UserId!), e => e.Event == "user_updated");
+        Assert.Equal("all", userUpdated.Audience);
+        Assert.Equal("bobby", (string?)userUpdated.Data["user"]!["nickname"]);
+        Assert.Equal(0, (long)userUpdated.Data["user"]!["last_password_update"]!);
+        (await carol.PutAsync($"/api/v4/users/{bob.UserId}/patch", new { Nickname = "x" })).Expect(403);
+        // Changing one's own email needs the password; an admin's change does not.
+        (await bob.PutAsync("/api/v4/users/me/patch", new { Email = $"{bob.Username}-new@example.com" })).Expect(400);
+        (await bob.PutAsync("/api/v4/users/me/patch", new { Email = $"{bob.Username}-new@example.com", Password = ApiClient.DefaultPassword })).Expect(200);
+        (await bob.PutAsync("/api/v4/users/me/patch", new { Username = alice.Username })).Expect(400);
+        // The renamed user's cached session on the other node posts under the new name.
+        var newName = Unique.Username("r");
+        (await bob.On(cluster.Api1.BaseUrl).PutAsync("/api/v4/users/me/patch", new { Username = newName })).Expect(200);
+        await CacheInvalidationTests.WithinAsync(TimeSpan.FromSeconds(1), async () =>
+        {
+            var post = await bob.On(cluster.Api2.BaseUrl).CreatePostAsync(channelId, "renamed");
+            return (string?)Assert.Single(await Log.MentioningAsync(post.Id())).Data["sender_name"] == $"@{newName}";
+        });
+    }
+
+    [Fact]
     public async Task Team_changes_record_their_events_and_leaving_a_team_leaves_its_channels()
     {
         var alice = await cluster.NewUserAsync(cluster.Api1);

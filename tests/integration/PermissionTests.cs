@@ -90,6 +90,9 @@ public sealed class PermissionTests(ClusterFixture cluster)
             await w.Owner.AddToChannelAsync(w.PrivateId, w.Candidate);
             return new(HttpMethod.Delete, $"/api/v4/channels/{w.PrivateId}/members/{w.Candidate.UserId}");
         }, [401, 403, 403, 403, 200]),
+        new("PUT /channels/{private}/patch", w => new(HttpMethod.Put, $"/api/v4/channels/{w.PrivateId}/patch", new { Header = "new header" }), 401, 403, 403, 200, 200),
+        new("PUT /users/me/patch", _ => new(HttpMethod.Put, "/api/v4/users/me/patch", new { Nickname = "nick" }), 401, 200, 200, 200, 200),
+        new("PUT /users/{other}/patch", w => new(HttpMethod.Put, $"/api/v4/users/{w.Owner.UserId}/patch", new { Nickname = "nick" }), 401, 403, 403, 403, 200),
         new("POST /posts (private)", w => new(HttpMethod.Post, "/api/v4/posts", new { ChannelId = w.PrivateId, Message = "hello" }), 401, 403, 403, 201, 201),
         new("POST /posts (public, not joined)", w => new(HttpMethod.Post, "/api/v4/posts", new { ChannelId = w.LobbyId, Message = "hello" }), 401, 403, 403, 403, 201),
         new("GET /posts/{id} (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}"), 401, 403, 403, 200, 200),

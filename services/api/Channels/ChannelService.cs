@@ -15,6 +15,9 @@ public sealed record CreateChannelRequest(string? TeamId, string? Name, string? 
 
 public sealed record AddChannelMemberRequest(string? UserId);
 
+/// <summary>Mattermost's ChannelPatch: absent (null) fields stay as they are.</summary>
+public sealed record ChannelPatchRequest(string? Name, string? DisplayName, string? Purpose, string? Header);
+
 public sealed partial class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, Outbox outbox, PluginHooks plugins, ChatConfig config)
 {
     public async Task<Channel> CreateAsync(CreateChannelRequest request, Session caller)
@@ -25,11 +28,7 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         {
             throw AppErrorException.BadRequest("model.channel.is_valid.type.app_error", "Channel type must be 'O' (public) or 'P' (private).");
         }
-        var name = (request.Name ?? "").Trim();
-        if (!ChannelNamePattern().IsMatch(name) || name.Contains("__", StringComparison.Ordinal))
-        {
-            throw AppErrorException.BadRequest("model.channel.is_valid.name.app_error", "Channel name must be 1 to 64 lowercase letters, numbers, '-' or '_' and begin with a letter or number.");
-        }
+        var name = ValidName(request.Name);
         _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
         Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
         if (await channels.CountForTeamAsync(teamId) >= config.TeamSettings.MaxChannelsPerTeam)
@@ -58,7 +57,44 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         }
         catch (DuplicateException)
         {
-            throw AppErrorException.BadRequest("store.sql_channel.save_channel.exists.app_error", "A channel with that name already exists on the same team.");
+            throw NameTaken();
+        }
+    }
+
+    /// <summary>
+    /// Members change their channel's properties (Mattermost's default channel_user role may), as do team and
+    /// system admins. A direct channel's name and display name are derived from its members: only its header and
+    /// purpose change.
+    /// </summary>
+    public async Task<Channel> PatchAsync(string channelId, ChannelPatchRequest patch, Session caller)
+    {
+        var access = await channels.GetAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
+        var channel = access.Channel;
+        Access.Demand(access.IsChannelMember || caller.IsSystemAdmin || (access.IsTeamAdmin && !channel.IsDirect));
+        if (channel.DeleteAt != 0)
+        {
+            throw AppErrorException.BadRequest("api.channel.patch_update_channel.deleted.app_error", "An archived channel cannot be changed.");
+        }
+        if (channel.IsDirect && (patch.Name is not null || patch.DisplayName is not null))
+        {
+            throw AppErrorException.BadRequest("api.channel.patch_update_channel.direct.app_error", "The name of a direct message channel cannot be changed.");
+        }
+        var patched = channel with
+        {
+            Name = patch.Name is null ? channel.Name : ValidName(patch.Name),
+            DisplayName = patch.DisplayName is null ? channel.DisplayName : Input.Text(patch.DisplayName, "display_name", 1, 64),
+            Purpose = patch.Purpose is null ? channel.Purpose : Input.Text(patch.Purpose, "purpose", 0, 250),
+            Header = patch.Header is null ? channel.Header : Input.Text(patch.Header, "header", 0, 1024),
+        };
+        try
+        {
+            return await outbox.WriteAsync(
+                tx => channels.PatchAsync(tx, patched, ChatDatabase.NowMs()),
+                saved => [WebSocketEvents.ChannelUpdated(saved)]);
+        }
+        catch (DuplicateException)
+        {
+            throw NameTaken();
         }
     }
 
@@ -165,6 +201,19 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         Access.Demand(access.CanRead(caller));
         return access;
     }
+
+    private static string ValidName(string? value)
+    {
+        var name = (value ?? "").Trim();
+        if (!ChannelNamePattern().IsMatch(name) || name.Contains("__", StringComparison.Ordinal))
+        {
+            throw AppErrorException.BadRequest("model.channel.is_valid.name.app_error", "Channel name must be 1 to 64 lowercase letters, numbers, '-' or '_' and begin with a letter or number.");
+        }
+        return name;
+    }
+
+    private static AppErrorException NameTaken() =>
+        AppErrorException.BadRequest("store.sql_channel.save_channel.exists.app_error", "A channel with that name already exists on the same team.");
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
     private static partial Regex ChannelNamePattern();

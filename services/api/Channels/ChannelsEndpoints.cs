@@ -14,6 +14,7 @@ public static class ChannelsEndpoints
         channels.MapPost("/", CreateAsync);
         channels.MapPost("/direct", CreateDirectAsync);
         channels.MapGet("/{channelId}", GetAsync);
+        channels.MapPut("/{channelId}/patch", PatchAsync);
         channels.MapPost("/{channelId}/members", AddMemberAsync);
         channels.MapGet("/{channelId}/members", GetMembersAsync);
         channels.MapDelete("/{channelId}/members/{userId}", RemoveMemberAsync);
@@ -35,6 +36,9 @@ public static class ChannelsEndpoints
 
     private static async Task<Ok<Channel>> GetAsync(string channelId, HttpContext context, ChannelService service) =>
         TypedResults.Ok(await service.GetAsync(Input.Id(channelId, "channel_id"), CurrentSession.Of(context)));
+
+    private static async Task<Ok<Channel>> PatchAsync(string channelId, ChannelPatchRequest? body, HttpContext context, ChannelService service) =>
+        TypedResults.Ok(await service.PatchAsync(Input.Id(channelId, "channel_id"), Input.Body(body), CurrentSession.Of(context)));
 
     private static async Task<Ok<IReadOnlyList<Channel>>> GetMineInTeamAsync(string teamId, HttpContext context, ChannelService service) =>
         TypedResults.Ok(await service.GetMineInTeamAsync(Input.Id(teamId, "team_id"), CurrentSession.Of(context)));

@@ -81,6 +81,13 @@ public static class WebSocketEvents
         Create("leave_team", new { UserId = userId, TeamId = teamId }, new Audience { UserId = userId }),
     ];
 
+    /// <summary>The user as others may see it, to everyone. Unlike a post, data.user is an object, as in Mattermost.</summary>
+    public static ClusterEvent UserUpdated(User user) => Create("user_updated", new { User = user }, new Audience());
+
+    /// <summary>The patched channel as a JSON string in data.channel, to the channel.</summary>
+    public static ClusterEvent ChannelUpdated(Channel channel) =>
+        Create("channel_updated", new { Channel = JsonSerializer.Serialize(channel, ServiceDefaultsExtensions.JsonOptions) }, new Audience { ChannelId = channel.Id });
+
     /// <summary>To everyone.</summary>
     public static ClusterEvent NewUser(string userId) => Create("new_user", new { UserId = userId }, new Audience());
 

@@ -12,6 +12,9 @@ namespace Chat.Api.Users;
 
 public sealed record CreateUserRequest(string? Username, string? Email, string? Password, string? FirstName, string? LastName, string? Nickname, string? Position, string? Locale);
 
+/// <summary>Mattermost's UserPatch: absent (null) fields stay as they are.</summary>
+public sealed record UserPatchRequest(string? Username, string? Email, string? Nickname, string? FirstName, string? LastName, string? Position, string? Locale, string? Password);
+
 public sealed record LoginRequest(string? LoginId, string? Password, string? DeviceId);
 
 /// <summary>A successful login: the user, and the secrets the endpoint hands out as header and cookies.</summary>
@@ -28,16 +31,8 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
         {
             throw new AppErrorException(403, "api.user.create_user.no_open_server", "This server does not allow open signups. Please speak with your Administrator to receive an invitation.");
         }
-        var username = (request.Username ?? "").Trim().ToLowerInvariant();
-        if (!UsernamePattern().IsMatch(username) || ReservedUsernames.Contains(username))
-        {
-            throw AppErrorException.BadRequest("model.user.is_valid.username.app_error", "Username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols '.', '-', and '_'.");
-        }
-        var email = (request.Email ?? "").Trim().ToLowerInvariant();
-        if (email.Length > 128 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
-        {
-            throw AppErrorException.BadRequest("model.user.is_valid.email.app_error", "Please enter a valid email address.");
-        }
+        var username = ValidUsername(request.Username);
+        var email = ValidEmail(request.Email);
         var password = request.Password ?? "";
         if (password.Length < config.PasswordSettings.MinimumLength || password.Length > 256)
         {
@@ -181,13 +176,60 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
         return (await users.GetManyAsync([.. ids.Distinct()])).Select(u => Sanitize(u, caller));
     }
 
+    /// <summary>
+    /// Users patch themselves, system admins anyone. As in Mattermost, changing one's own email needs the current
+    /// password. Sessions of the user are dropped from every node's cache (they carry the username).
+    /// </summary>
+    public async Task<User> PatchAsync(string userId, UserPatchRequest patch, Session caller)
+    {
+        Access.Demand(caller.UserId == userId || caller.IsSystemAdmin);
+        var user = await users.GetAsync(userId) ?? throw AppErrorException.NotFound("User");
+        if (user.DeleteAt != 0)
+        {
+            throw AppErrorException.BadRequest("api.user.update_user.deleted.app_error", "A deactivated user cannot be updated.");
+        }
+        var patched = user with
+        {
+            Username = patch.Username is null ? user.Username : ValidUsername(patch.Username),
+            Email = patch.Email is null ? user.Email : ValidEmail(patch.Email),
+            Nickname = patch.Nickname is null ? user.Nickname : Input.Text(patch.Nickname, "nickname", 0, 64),
+            FirstName = patch.FirstName is null ? user.FirstName : Input.Text(patch.FirstName, "first_name", 0, 64),
+            LastName = patch.LastName is null ? user.LastName : Input.Text(patch.LastName, "last_name", 0, 64),
+            Position = patch.Position is null ? user.Position : Input.Text(patch.Position, "position", 0, 128),
+            Locale = patch.Locale is null ? user.Locale : Input.Text(patch.Locale, "locale", 1, 5),
+            UpdateAt = ChatDatabase.NowMs(),
+        };
+        if (patched.Email != user.Email && caller.UserId == userId && !caller.IsSystemAdmin)
+        {
+            var credentials = await users.GetCredentialsAsync(user.Username);
+            if (patch.Password is not { Length: > 0 and <= 256 } password || credentials is null
+                || hasher.VerifyHashedPassword(user, credentials.Value.PasswordHash, password) == PasswordVerificationResult.Failed)
+            {
+                throw AppErrorException.BadRequest("api.user.check_user_password.invalid.app_error", "Changing your email needs your current password.");
+            }
+        }
+        try
+        {
+            return await outbox.WriteAsync(
+                tx => users.PatchAsync(tx, patched),
+                saved => [WebSocketEvents.UserUpdated(SanitizeForOthers(saved))]);
+        }
+        catch (DuplicateException e)
+        {
+            throw e.Constraint.Contains("email", StringComparison.Ordinal)
+                ? AppErrorException.BadRequest("app.user.save.email_exists.app_error", "An account with that email already exists.")
+                : AppErrorException.BadRequest("app.user.save.username_exists.app_error", "An account with that username already exists.");
+        }
+    }
+
     /// <summary>What others may see of a user, per PrivacySettings; users and admins see everything of themselves.</summary>
     public User Sanitize(User user, Session caller)
     {
-        if (caller.UserId == user.Id || caller.IsSystemAdmin)
-        {
-            return user;
-        }
+        return caller.UserId == user.Id || caller.IsSystemAdmin ? user : SanitizeForOthers(user);
+    }
+
+    private User SanitizeForOthers(User user)
+    {
         var privacy = config.PrivacySettings;
         return user with
         {
@@ -197,6 +239,26 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
             NotifyProps = [],
             LastPasswordUpdate = 0,
         };
+    }
+
+    private static string ValidUsername(string? value)
+    {
+        var username = (value ?? "").Trim().ToLowerInvariant();
+        if (!UsernamePattern().IsMatch(username) || ReservedUsernames.Contains(username))
+        {
+            throw AppErrorException.BadRequest("model.user.is_valid.username.app_error", "Username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols '.', '-', and '_'.");
+        }
+        return username;
+    }
+
+    private static string ValidEmail(string? value)
+    {
+        var email = (value ?? "").Trim().ToLowerInvariant();
+        if (email.Length > 128 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
+        {
+            throw AppErrorException.BadRequest("model.user.is_valid.email.app_error", "Please enter a valid email address.");
+        }
+        return email;
     }
 
     private static readonly User DummyUser = new() { Id = "", Username = "" };

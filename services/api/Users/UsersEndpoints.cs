@@ -22,6 +22,7 @@ public static class UsersEndpoints
         users.MapPost("/ids", GetByIdsAsync);
         users.MapGet("/me", (HttpContext context, UserService service) => GetAsync("me", context, service));
         users.MapGet("/{userId}", GetAsync);
+        users.MapPut("/{userId}/patch", PatchAsync);
         users.MapGet("/username/{username}", GetByUsernameAsync);
     }
 
@@ -55,6 +56,13 @@ public static class UsersEndpoints
         var session = CurrentSession.Of(context);
         var id = userId == "me" ? session.UserId : Input.Id(userId, "user_id");
         return TypedResults.Ok(await service.GetAsync(id, session));
+    }
+
+    private static async Task<Ok<User>> PatchAsync(string userId, UserPatchRequest? body, HttpContext context, UserService service)
+    {
+        var session = CurrentSession.Of(context);
+        var id = userId == "me" ? session.UserId : Input.Id(userId, "user_id");
+        return TypedResults.Ok(await service.PatchAsync(id, Input.Body(body), session));
     }
 
     private static async Task<Ok<User>> GetByUsernameAsync(string username, HttpContext context, UserService service) =>

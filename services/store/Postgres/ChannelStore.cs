@@ -50,6 +50,18 @@ public sealed class ChannelStore(NpgsqlDataSource db, DatabaseRouter router, Sto
         return (channel, inserted == 1);
     }
 
+    /// <summary>Writes the patchable properties; cached access facts carry the channel, so they are dropped everywhere.</summary>
+    public Task<Channel> PatchAsync(NpgsqlTransaction transaction, Channel channel, long now) => DuplicateException.Guard(async () =>
+    {
+        var saved = await transaction.Connection().QuerySingleAsync<Channel>($"""
+            UPDATE channels SET name = @Name, display_name = @DisplayName, purpose = @Purpose, header = @Header, update_at = @now
+            WHERE id = @Id
+            RETURNING {Columns}
+            """, new { channel.Id, channel.Name, channel.DisplayName, channel.Purpose, channel.Header, now }, transaction);
+        await caches.InvalidateAsync(transaction, new CacheInvalidation(StoreCaches.ChannelAccessCache, ChannelId: channel.Id));
+        return saved;
+    });
+
     public async Task<Channel?> GetAsync(string id)
     {
         await using var connection = await db.OpenConnectionAsync();

@@ -1,12 +1,13 @@
 using Chat.Store.Model;
 using Dapper;
+using Chat.Store.Caching;
 using Chat.Store.Routing;
 using Npgsql;
 
 namespace Chat.Store.Postgres;
 
 /// <remarks>Lists and lookups by many ids (profiles for display) may run on a replica; single lookups and credentials stay on the primary.</remarks>
-public sealed class UserStore(NpgsqlDataSource db, DatabaseRouter router)
+public sealed class UserStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
     private const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update";
 
@@ -30,6 +31,18 @@ public sealed class UserStore(NpgsqlDataSource db, DatabaseRouter router)
             INSERT INTO users ({Columns}, password_hash)
             VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @Username, @Email, @Nickname, @FirstName, @LastName, @Position, @Roles, @Locale, @IsBot, @LastPasswordUpdate, @PasswordHash)
             """, new { user.Id, user.CreateAt, user.UpdateAt, user.DeleteAt, user.Username, user.Email, user.Nickname, user.FirstName, user.LastName, user.Position, user.Roles, user.Locale, user.IsBot, user.LastPasswordUpdate, PasswordHash = passwordHash }, transaction);
+        return user;
+    });
+
+    /// <summary>Writes the patchable profile fields; cached sessions carry the username, so they are dropped everywhere.</summary>
+    public Task<User> PatchAsync(NpgsqlTransaction transaction, User user) => DuplicateException.Guard(async () =>
+    {
+        await transaction.Connection().ExecuteAsync("""
+            UPDATE users SET username = @Username, email = @Email, nickname = @Nickname, first_name = @FirstName,
+                last_name = @LastName, position = @Position, locale = @Locale, update_at = @UpdateAt
+            WHERE id = @Id
+            """, user, transaction);
+        await caches.InvalidateAsync(transaction, new CacheInvalidation(StoreCaches.SessionsCache, UserId: user.Id));
         return user;
     });
 

@@ -104,7 +104,13 @@ public static class PluginsEndpoints
         var force = false;
         try
         {
-            var reader = new MultipartReader(boundary, context.Request.Body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
+            var reader = new MultipartReader(boundary, context.Request.Body)
+            {
+                HeadersCountLimit = 16,
+                HeadersLengthLimit = 16 * 1024,
+                // The bundle's own limit is checked while receiving it, with its own error.
+                BodyLengthLimit = maxBytes + MultipartOverhead,
+            };
             while (await reader.ReadNextSectionAsync(context.RequestAborted) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))

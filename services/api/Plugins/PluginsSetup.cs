@@ -8,6 +8,8 @@ public static class PluginsSetup
     {
         services.AddSingleton<PluginStore>();
         services.AddSingleton<PluginService>();
+        services.AddSingleton<PluginSynchronizer>();
+        services.AddHostedService(sp => sp.GetRequiredService<PluginSynchronizer>());
         return services;
     }
 

@@ -117,6 +117,25 @@ public sealed class PluginPropagationTests(PluginsFixture plugins)
         (await plugins.Admin.DeleteAsync($"/api/v4/plugins/{id}")).Expect(200);
     }
 
+    [Fact]
+    public async Task The_trigger_word_bundle_from_the_build_uploaded_through_the_API_runs_on_every_api_node()
+    {
+        var bundle = Path.Combine(Repository.Root, "services", "plugins", "trigger-word", "bin", Repository.BuildConfiguration, "trigger-word.tar.gz");
+        Assert.True(File.Exists(bundle), $"{bundle} is missing: the build makes it (PluginBundle.targets)");
+        var created = (await PluginsFixture.UploadAsync(plugins.Admin, await File.ReadAllBytesAsync(bundle), force: true)).Expect(201);
+        Assert.Equal("trigger-word", (string)created.Json["id"]!);
+        (await plugins.Admin.On(plugins.Api2.BaseUrl).PostAsync("/api/v4/plugins/trigger-word/enable", null)).Expect(200);
+        // A real plugin process on each node, started from each node's own unpacked copy.
+        var running = await WaitForStatusesAsync(plugins.Admin, "trigger-word", s => s.State == 2);
+        Assert.Equal(await LiveApiNodesAsync(plugins.Admin), running.Select(s => s.ClusterId).ToHashSet());
+        foreach (var node in new[] { "api-1", "api-2" })
+        {
+            Assert.True(File.Exists(Path.Combine(plugins.LocalPlugins(node), "trigger-word", "server", "Chat.Plugins.TriggerWord.dll")));
+        }
+        (await plugins.Admin.DeleteAsync("/api/v4/plugins/trigger-word")).Expect(200);
+        await WithinAsync(async () => !(await StatusesAsync(plugins.Admin)).Any(s => s.PluginId == "trigger-word"));
+    }
+
     public sealed record Status(string PluginId, string ClusterId, int State, JsonNode Json);
 
     public static async Task<IReadOnlyList<Status>> StatusesAsync(ApiClient client) =>

@@ -113,6 +113,7 @@ public sealed class PluginPropagationTests(PluginsFixture plugins)
         Assert.Contains("PluginSettings.Enable", (string)statuses.Single(s => s.ClusterId == offId).Json["error"]!);
         // That node answers plugin requests with Mattermost's error id.
         Assert.Equal("app.plugin.disabled.app_error", (string)(await plugins.Admin.On(off.BaseUrl).GetAsync("/api/v4/plugins")).Expect(403).Json["id"]!);
+        Assert.Equal("app.plugin.disabled.app_error", (string)(await PluginsFixture.UploadAsync(plugins.Admin.On(off.BaseUrl), PluginBundle.For(PluginUploadTests.NewId()).ToTarGz())).Expect(403).Json["id"]!);
         Assert.Equal(0, await off.StopAsync());
         (await plugins.Admin.DeleteAsync($"/api/v4/plugins/{id}")).Expect(200);
     }

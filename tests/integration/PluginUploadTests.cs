@@ -62,6 +62,24 @@ public sealed class PluginUploadTests(PluginsFixture plugins)
         (await plugins.Admin.DeleteAsync($"/api/v4/plugins/{id}")).Expect(200);
     }
 
+    [Fact]
+    public async Task Concurrent_reinstalls_through_both_nodes_leave_the_bundle_and_its_row_in_agreement()
+    {
+        var id = NewId();
+        (await PluginsFixture.UploadAsync(plugins.Admin, PluginBundle.For(id, "1.0.0").ToTarGz())).Expect(201);
+        var uploads = Enumerable.Range(1, 6).Select(i => PluginsFixture.UploadAsync(
+            plugins.Admin.On(i % 2 == 0 ? plugins.Api1.BaseUrl : plugins.Api2.BaseUrl), PluginBundle.For(id, $"1.0.{i}").File("n", $"{i}").ToTarGz(), force: true));
+        Assert.All(await Task.WhenAll(uploads), r => r.Expect(201));
+        await using var command = plugins.Database.CreateCommand("SELECT bundle_hash, manifest->>'version' FROM plugins WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var file = await File.ReadAllBytesAsync(Path.Combine(plugins.FileStore, "plugins", $"{id}.tar.gz"));
+        Assert.Equal(reader.GetString(0), Convert.ToHexStringLower(SHA256.HashData(file)));
+        Assert.DoesNotContain(plugins.SharedPluginFiles(), f => f.StartsWith('~'));
+        (await plugins.Admin.DeleteAsync($"/api/v4/plugins/{id}")).Expect(200);
+    }
+
     public static TheoryData<string, string, int, string> BadBundles() => new()
     {
         { "no manifest", "no-manifest", 400, "app.plugin.manifest.app_error" },

@@ -181,12 +181,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
-    /// <summary>SIGKILL, for failure drills: no shutdown code runs.</summary>
+    /// <summary>
+    /// SIGKILL, for failure drills: no shutdown code runs. Returns once the process is gone, so that
+    /// <see cref="IsRunning"/> is false and the port is free for a restart.
+    /// </summary>
     public void Kill()
     {
         if (_process is { HasExited: false } process)
         {
             process.Kill(entireProcessTree: true);
+            process.WaitForExit(TimeSpan.FromSeconds(30));
         }
         ReleaseWatchdog();
     }

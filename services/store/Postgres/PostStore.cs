@@ -7,7 +7,8 @@ namespace Chat.Store.Postgres;
 public sealed class PostStore(NpgsqlDataSource db)
 {
     private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags";
-    // Database time, so that create_at agrees with the seq order no matter which node wrote the post.
+    // Database time, so that create_at agrees with the seq order no matter which node wrote the post. Read once per
+    // row: a new post's update_at must equal its create_at, or a `since` reader at create_at would see it again.
     private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     /// <summary>
@@ -30,9 +31,10 @@ public sealed class PostStore(NpgsqlDataSource db)
                 },
                 new NpgsqlBatchCommand($"""
                     INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, search_vector)
-                    SELECT p.id, {DbNowMs}, {DbNowMs}, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, {PostSearchStore.VectorOf("p.message")}
-                    FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
-                         WITH ORDINALITY AS p(id, user_id, channel_id, root_id, message, type, props, hashtags, n)
+                    SELECT p.id, p.at, p.at, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, {PostSearchStore.VectorOf("p.message")}
+                    FROM (SELECT u.*, {DbNowMs} AS at
+                          FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
+                               WITH ORDINALITY AS u(id, user_id, channel_id, root_id, message, type, props, hashtags, n)) p
                     ORDER BY p.n
                     RETURNING {Columns}
                     """)
@@ -92,8 +94,9 @@ public sealed class PostStore(NpgsqlDataSource db)
                 search_vector = CASE WHEN @message IS NULL OR @message = message THEN search_vector ELSE {PostSearchStore.VectorOf("@message")} END,
                 is_pinned = coalesce(@isPinned, is_pinned),
                 props = coalesce(@props::jsonb, props),
-                edit_at = CASE WHEN @message IS NULL OR @message = message THEN edit_at ELSE {DbNowMs} END,
-                update_at = {DbNowMs}
+                edit_at = CASE WHEN @message IS NULL OR @message = message THEN edit_at ELSE t.now END,
+                update_at = t.now
+            FROM (SELECT {DbNowMs} AS now) t
             WHERE id = @id AND delete_at = 0
             RETURNING {Columns}
             """, new { id, message, isPinned, props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props) }, transaction);
@@ -101,7 +104,8 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// <summary>Soft-deletes, as Mattermost does: the row stays so `since` readers learn of the deletion.</summary>
     public Task<Post?> DeleteAsync(NpgsqlTransaction transaction, string id) =>
         transaction.Connection().QuerySingleOrDefaultAsync<Post>($"""
-            UPDATE posts SET delete_at = {DbNowMs}, update_at = {DbNowMs}
+            UPDATE posts SET delete_at = t.now, update_at = t.now
+            FROM (SELECT {DbNowMs} AS now) t
             WHERE id = @id AND delete_at = 0
             RETURNING {Columns}
             """, new { id }, transaction);

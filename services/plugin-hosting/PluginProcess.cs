@@ -238,12 +238,16 @@ internal sealed partial class PluginProcess
     private void Log(string line)
     {
         var (level, message, fields) = ParseLogLine(line);
-        lock (lastLines)
+        // Stack frames would push the exception's own line out of what a crash report quotes.
+        if (!line.TrimStart().StartsWith("at ", StringComparison.Ordinal))
         {
-            lastLines.Enqueue(message.Length > 300 ? message[..300] + " …" : message);
-            while (lastLines.Count > RememberedLogLines)
+            lock (lastLines)
             {
-                lastLines.Dequeue();
+                lastLines.Enqueue(message.Length > 300 ? message[..300] + " …" : message);
+                while (lastLines.Count > RememberedLogLines)
+                {
+                    lastLines.Dequeue();
+                }
             }
         }
         using (logger.BeginScope(new LogScope([new("plugin_id", PluginId), .. fields.Select(f => new KeyValuePair<string, object?>(f.Key, f.Value))])))

@@ -64,6 +64,11 @@ public sealed class EmbeddedPubSubOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Least time between two wake-up notifications from this process; commits in between share one.</summary>
     public TimeSpan NotifyMinInterval { get; set; } = TimeSpan.FromMilliseconds(5);
+    /// <summary>
+    /// Least time between two reads of one reader while events keep coming: bounds its queries per second under
+    /// load, at the price of up to this much delivery latency then.
+    /// </summary>
+    public TimeSpan ReadMinInterval { get; set; } = TimeSpan.FromMilliseconds(10);
     /// <summary>Events read per query.</summary>
     public int BatchSize { get; set; } = 500;
     /// <summary>Calls of a failing handler per event before the event is given up for that handler.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -110,11 +111,23 @@ internal sealed partial class EventLogReader(
         var heldDelay = TimeSpan.Zero;
         DateTime? heldSince = null;
         var lastWarning = DateTime.MinValue;
+        var lastRead = 0L;
+        var caughtUp = true;
         while (true)
         {
+            // Under a stream of commits every wake-up would cost a query per reader per NOTIFY; a reader that read
+            // moments ago waits out the rest of ReadMinInterval instead, and its next read takes everything that
+            // committed meanwhile. An idle reader (the usual case for a single post) reads at once.
+            var since = Stopwatch.GetElapsedTime(lastRead);
+            if (caughtUp && lastRead != 0 && since < options.ReadMinInterval)
+            {
+                await Task.Delay(options.ReadMinInterval - since, cancellationToken);
+            }
+            lastRead = Stopwatch.GetTimestamp();
             woken = false;
             var (delivered, full, held) = await ReadBatchAsync(connection, cancellationToken);
             await SaveCursorAsync(connection, delivered > 0, cancellationToken);
+            caughtUp = !full;
             if (full)
             {
                 continue;

@@ -67,6 +67,16 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Plugin_settings_are_a_JSON_object_of_objects_by_plugin_id()
+    {
+        var config = Load(File("""{ "PluginSettings": { "Plugins": { "digest": { "IntervalSeconds": 60 } } } }"""));
+        Assert.Equal(60, config.PluginSettings.Plugins["digest"]["IntervalSeconds"].GetInt32());
+        var overridden = Load(null, ("MM_PLUGINSETTINGS_PLUGINS", """{"probe": {"Greeting": "hi"}}"""));
+        Assert.Equal("hi", overridden.PluginSettings.Plugins["probe"]["Greeting"].GetString());
+        Assert.Empty(Load().PluginSettings.Plugins);
+    }
+
+    [Fact]
     public void Unrelated_and_unknown_variables_are_ignored()
     {
         var config = Load(null, ("PATH", "/bin"), ("MM_NOSUCHSECTION_X", "1"), ("MM_SQLSETTINGS_NOSUCH", "1"), ("MM_SQLSETTINGS", "1"), ("MM_CONFIG", "/ignored.json"));
@@ -92,6 +102,9 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("MM_SERVICESETTINGS_WEBSOCKETRESUMEWINDOWMINUTES", "1441", "ServiceSettings.WebSocketResumeWindowMinutes")]
     [InlineData("MM_PASSWORDSETTINGS_MINIMUMLENGTH", "4", "PasswordSettings.MinimumLength")]
     [InlineData("MM_CLUSTERSETTINGS_CLUSTERNAME", " ", "ClusterSettings.ClusterName")]
+    [InlineData("MM_PLUGINSETTINGS_PLUGINS", "[1]", "PluginSettings.Plugins")]
+    [InlineData("MM_PLUGINSETTINGS_PLUGINS", "{\"unterminated", "PluginSettings.Plugins")]
+    [InlineData("MM_PLUGINSETTINGS_HOOKTIMEOUTMILLISECONDS", "99", "PluginSettings.HookTimeoutMilliseconds")]
     public void A_bad_value_names_the_setting(string variable, string value, string setting)
     {
         var error = Assert.Throws<ConfigException>(() => Load(null, (variable, value)));

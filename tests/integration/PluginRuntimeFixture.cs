@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json.Nodes;
 using Chat.Testing;
-using Npgsql;
 
 namespace Chat.IntegrationTests;
 
@@ -15,7 +14,7 @@ public sealed class PluginRuntimeCollection : ICollectionFixture<PluginRuntimeFi
 }
 
 /// <summary>
-/// Three api nodes on one database running real plugin processes, installed as an admin installs them (upload,
+/// Three api nodes (and a realtime node) on one database running real plugin processes, installed as an admin installs them (upload,
 /// enable; each node unpacks and starts its own copy). Hooks time out after <see cref="HookTimeoutMilliseconds"/>;
 /// request bodies may be large enough for the 1 MiB KV limit; plugin settings: "probe" has a greeting,
 /// "probe-schedule" runs its job every <see cref="ScheduleMilliseconds"/>, "faulty-start" fails to activate,
@@ -33,9 +32,10 @@ public sealed class PluginRuntimeFixture : IAsyncLifetime
 
     public PostgresServer Postgres { get; private set; } = null!;
 
-    public NpgsqlDataSource Database { get; private set; } = null!;
-
     public ServiceProcess[] Nodes { get; private set; } = [];
+
+    /// <summary>Delivers WebSocket events, plugins' custom ones included.</summary>
+    public ServiceProcess Realtime { get; private set; } = null!;
 
     /// <summary>Checks every response against the API's promises.</summary>
     public HttpClient Http { get; } = new(new ResponseContract(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })) { Timeout = TimeSpan.FromSeconds(60) };
@@ -51,9 +51,11 @@ public sealed class PluginRuntimeFixture : IAsyncLifetime
     {
         Postgres = await PostgresServer.StartAsync();
         DataSource = await Postgres.CreateDatabaseAsync("plugin_runtime");
-        Database = NpgsqlDataSource.Create(DataSource);
         Nodes = [NewNode("api-1"), NewNode("api-2"), NewNode("api-3")];
         await Task.WhenAll(Nodes.Select(n => n.StartAsync()));
+        // After the api nodes, which create the tables it reads.
+        Realtime = new ServiceProcess("realtime", "realtime-1", new Dictionary<string, string> { ["MM_SQLSETTINGS_DATASOURCE"] = DataSource, ["MM_SQLSETTINGS_MAXOPENCONNS"] = "10" });
+        await Realtime.StartAsync();
         Admin = await ApiClient.NewUserAsync(Http, Nodes[0].BaseUrl, Unique.Username("admin"));
     }
 
@@ -177,23 +179,9 @@ public sealed class PluginRuntimeFixture : IAsyncLifetime
         }
     }
 
-    public async ValueTask<T> ScalarAsync<T>(string sql, params object[] parameters)
-    {
-        await using var command = Database.CreateCommand(sql);
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
     public async Task DisposeAsync()
     {
-        await Task.WhenAll(Nodes.Select(n => n.DisposeAsync().AsTask()));
-        if (Database is not null)
-        {
-            await Database.DisposeAsync();
-        }
+        await Task.WhenAll(Nodes.Append(Realtime).OfType<ServiceProcess>().Select(n => n.DisposeAsync().AsTask()));
         if (Postgres is not null)
         {
             await Postgres.DisposeAsync();

@@ -110,6 +110,29 @@ public sealed class PluginRuntimeTests(PluginRuntimeFixture cluster, ITestOutput
     }
 
     [Fact]
+    public async Task Figure_what_a_round_trip_to_a_plugin_process_adds_to_a_request()
+    {
+        await cluster.EnsureInstalledAsync("probe", Probe);
+        var user = await cluster.NewUserAsync();
+        async Task<(double P50, double P99)> Measure(string path)
+        {
+            var times = new List<double>();
+            for (var i = 0; i < 200; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                (await user.GetAsync(path)).Expect(200);
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            times.Sort();
+            return (times[times.Count / 2], times[(int)(times.Count * 0.99)]);
+        }
+        await Measure("/plugins/probe/pid");
+        var plugin = await Measure("/plugins/probe/pid");
+        var server = await Measure("/api/v4/users/me");
+        output.WriteLine($"plugin-rpc: GET /plugins/probe/pid p50={plugin.P50:F2} ms p99={plugin.P99:F2} ms; GET /api/v4/users/me p50={server.P50:F2} ms p99={server.P99:F2} ms (sequential, one client)");
+    }
+
+    [Fact]
     public async Task KV_keeps_each_plugins_keys_apart_within_limits_with_expiry_and_compare_and_set()
     {
         await cluster.EnsureInstalledAsync("probe", Probe);

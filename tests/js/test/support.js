@@ -116,3 +116,20 @@ export async function rejectsWithAppError(promise, status, errorId) {
         return true;
     });
 }
+
+/**
+ * Like rejectsWithAppError, for a change that reaches other nodes' caches through the cluster-event log: the call is
+ * repeated until it is refused, for at most `withinMs` (the promised invalidation delay).
+ */
+export async function eventuallyRejectsWithAppError(call, status, errorId, withinMs = 1000) {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+        try {
+            await call();
+        } catch (err) {
+            return rejectsWithAppError(Promise.reject(err), status, errorId);
+        }
+        assert.ok(Date.now() < deadline, `still allowed after ${withinMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+}

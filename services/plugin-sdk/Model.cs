@@ -93,8 +93,9 @@ public sealed record PluginKVSetOptions
 }
 
 /// <summary>
-/// The request that led to a hook (Mattermost's plugin.Context): the caller's session and the request id the node
-/// answers with (X-Request-Id). Empty for work that a plugin started.
+/// The request that led to a hook (Mattermost's plugin.Context): the caller's session and its request id — for
+/// ServeHTTP always the X-Request-Id the node answers with; for the other hooks the request's trace id while the node
+/// traces (OTEL_EXPORTER_OTLP_ENDPOINT set), else empty. Empty for work that a plugin started.
 /// </summary>
 public sealed record PluginContext
 {

@@ -7,7 +7,7 @@ namespace Chat.Api.Plugins;
 /// <summary>What hooks learn about the request behind them.</summary>
 public static class PluginCalls
 {
-    /// <summary>The caller's session and the request id the node answers with (X-Request-Id: the trace id).</summary>
+    /// <summary>The caller's session and, while the node traces, the request's trace id (its X-Request-Id).</summary>
     public static PluginContext Context(Session caller) => new()
     {
         SessionId = caller.Id,

@@ -12,7 +12,8 @@ namespace Chat.Api.Posts;
 /// <summary>
 /// Group commit for new posts. Each durable post costs a commit (a WAL flush) and three round trips (insert, outbox
 /// events, commit); under load that, not the work, is what limits posts per second. Posts that arrive while a
-/// commit is in flight wait for the next one and go in together: one insert, one append of their events, one commit.
+/// commit is in flight wait for the next one and go in together: one insert, one append of their events, one bump
+/// of their channels together with the commit.
 /// A post is acknowledged only after its batch committed, so nothing acknowledged is lost; a single post under no
 /// load waits for nobody.
 /// </summary>
@@ -112,7 +113,7 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEv
             events[i] = WebSocketEvents.Posted(created[i], ordered[i].Channel, ordered[i].Sender) with { TraceParent = ordered[i].TraceParent };
         }
         await bus.PublishAsync(transaction, events);
-        await transaction.CommitAsync();
+        await PostStore.CountInChannelsAndCommitAsync(transaction, created);
         for (var i = 0; i < ordered.Count; i++)
         {
             ordered[i].Done.TrySetResult(created[i]);

@@ -13,60 +13,37 @@ public sealed class PostStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Inserts several posts in the given order (which becomes their seq order) in the caller's transaction, in one
-    /// round trip, and bumps each of their channels (last_post_at, total_msg_count) once. The channel rows are locked
-    /// first, in id order: concurrent batches then cannot deadlock, and the foreign-key checks of the inserts find
-    /// the rows already locked by their own transaction instead of sharing them with others (multixacts).
-    /// Returns the posts in the given order.
+    /// round trip, and returns them in that order. Their channels' counters are left to
+    /// <see cref="CountInChannelsAndCommitAsync"/>.
     /// </summary>
     public async Task<IReadOnlyList<Post>> CreateManyAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> posts)
     {
         var ids = posts.Select(p => p.Id).ToArray();
-        await using var batch = new NpgsqlBatch(transaction.Connection(), transaction)
+        await using var command = new NpgsqlCommand($"""
+            INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, search_vector)
+            SELECT p.id, p.at, p.at, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, {PostSearchStore.VectorOf("p.message")}
+            FROM (SELECT u.*, {DbNowMs} AS at
+                  FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
+                       WITH ORDINALITY AS u(id, user_id, channel_id, root_id, message, type, props, hashtags, n)) p
+            ORDER BY p.n
+            RETURNING {Columns}
+            """, transaction.Connection(), transaction)
         {
-            BatchCommands =
+            Parameters =
             {
-                new NpgsqlBatchCommand("SELECT 1 FROM channels WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
-                {
-                    Parameters = { Text(posts.Select(p => p.ChannelId).Distinct().ToArray()) },
-                },
-                new NpgsqlBatchCommand($"""
-                    INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, search_vector)
-                    SELECT p.id, p.at, p.at, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, {PostSearchStore.VectorOf("p.message")}
-                    FROM (SELECT u.*, {DbNowMs} AS at
-                          FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
-                               WITH ORDINALITY AS u(id, user_id, channel_id, root_id, message, type, props, hashtags, n)) p
-                    ORDER BY p.n
-                    RETURNING {Columns}
-                    """)
-                {
-                    Parameters =
-                    {
-                        Text(ids),
-                        Text([.. posts.Select(p => p.UserId)]),
-                        Text([.. posts.Select(p => p.ChannelId)]),
-                        Text([.. posts.Select(p => p.RootId)]),
-                        Text([.. posts.Select(p => p.Message)]),
-                        Text([.. posts.Select(p => p.Type)]),
-                        Text([.. posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.Props))]),
-                        Text([.. posts.Select(p => p.Hashtags)]),
-                    },
-                },
-                // greatest(): a batch may commit after a later one; last_post_at never moves backwards.
-                new NpgsqlBatchCommand("""
-                    UPDATE channels c
-                    SET last_post_at = greatest(c.last_post_at, b.last_post_at), total_msg_count = c.total_msg_count + b.n
-                    FROM (SELECT channel_id, max(create_at) AS last_post_at, count(*) AS n FROM posts WHERE id = ANY($1) GROUP BY channel_id) b
-                    WHERE c.id = b.channel_id
-                    """)
-                {
-                    Parameters = { Text(ids) },
-                },
+                Text(ids),
+                Text([.. posts.Select(p => p.UserId)]),
+                Text([.. posts.Select(p => p.ChannelId)]),
+                Text([.. posts.Select(p => p.RootId)]),
+                Text([.. posts.Select(p => p.Message)]),
+                Text([.. posts.Select(p => p.Type)]),
+                Text([.. posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.Props))]),
+                Text([.. posts.Select(p => p.Hashtags)]),
             },
         };
         var created = new Dictionary<string, Post>(posts.Count);
-        await using (var reader = await batch.ExecuteReaderAsync())
+        await using (var reader = await command.ExecuteReaderAsync())
         {
-            await reader.NextResultAsync();
             var parse = reader.GetRowParser<Post>();
             while (await reader.ReadAsync())
             {
@@ -75,6 +52,42 @@ public sealed class PostStore(NpgsqlDataSource db)
             }
         }
         return [.. posts.Select(p => created[p.Id])];
+    }
+
+    /// <summary>
+    /// Bumps the channels of newly created posts (last_post_at, total_msg_count) and commits the caller's transaction,
+    /// both in one round trip. Every batch of posts touches the same few busy channels, so their row locks are taken
+    /// only here, in id order (concurrent batches cannot deadlock), and held only while the commit runs rather than
+    /// across the round trips before it.
+    /// </summary>
+    public static async Task CountInChannelsAndCommitAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> created)
+    {
+        var channels = created.GroupBy(p => p.ChannelId).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var ids = channels.Select(g => g.Key).ToArray();
+        await using var batch = new NpgsqlBatch(transaction.Connection(), transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT 1 FROM channels WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE") { Parameters = { Text(ids) } },
+                // greatest(): a batch may commit after a later one; last_post_at never moves backwards.
+                new NpgsqlBatchCommand("""
+                    UPDATE channels c
+                    SET last_post_at = greatest(c.last_post_at, b.last_post_at), total_msg_count = c.total_msg_count + b.n
+                    FROM unnest($1, $2, $3) AS b(channel_id, last_post_at, n)
+                    WHERE c.id = b.channel_id
+                    """)
+                {
+                    Parameters =
+                    {
+                        Text(ids),
+                        new NpgsqlParameter { Value = channels.Select(g => g.Max(p => p.CreateAt)).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint },
+                        new NpgsqlParameter { Value = channels.Select(g => (long)g.Count()).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint },
+                    },
+                },
+                new NpgsqlBatchCommand("COMMIT"),
+            },
+        };
+        await batch.ExecuteNonQueryAsync();
     }
 
     private static NpgsqlParameter Text(string[] values) =>

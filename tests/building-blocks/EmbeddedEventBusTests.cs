@@ -502,4 +502,54 @@ public sealed class EmbeddedEventBusTests(PostgresFixture postgres, ITestOutputH
         Assert.InRange(forSingles, 1, singles / 4);
         Assert.InRange(forTransactions, 1, transactions / 4);
     }
+
+    [Fact]
+    public async Task A_wake_up_rings_only_the_channels_of_the_published_topics_and_the_common_one()
+    {
+        var db = await postgres.NewDatabaseAsync();
+        await using var publisher = await EmbeddedNode.StartAsync(db, "node-p", output);
+        await using var listener = new NpgsqlConnection(db);
+        await listener.OpenAsync();
+        var channels = new List<string>();
+        listener.Notification += (_, n) =>
+        {
+            lock (channels)
+            {
+                channels.Add(n.Channel);
+            }
+        };
+        var posts = WakeUpNotifier.ChannelFor("posts");
+        var other = WakeUpNotifier.ChannelFor("other");
+        var longTopic = WakeUpNotifier.ChannelFor(new string('t', 80));
+        Assert.True(longTopic.Length <= 63, longTopic);
+        await using (var listen = new NpgsqlCommand($"LISTEN \"{posts}\"; LISTEN \"{other}\"; LISTEN \"{longTopic}\"; LISTEN {WakeUpNotifier.Channel}", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await publisher.Bus.PublishAsync(Events.New("posts", new { n = 1 }));
+        await using (var connection = await publisher.DataSource.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await publisher.Bus.PublishAsync(tx, Events.New(new string('t', 80), new { n = 2 }));
+            await tx.CommitAsync();
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline && !(Seen(posts) && Seen(longTopic)))
+        {
+            await listener.WaitAsync(TimeSpan.FromMilliseconds(100));
+        }
+        await listener.WaitAsync(TimeSpan.FromMilliseconds(300));
+
+        Assert.True(Seen(posts) && Seen(longTopic) && Seen(WakeUpNotifier.Channel), string.Join(", ", channels));
+        Assert.False(Seen(other), "a topic nothing was published to was rung");
+
+        bool Seen(string channel)
+        {
+            lock (channels)
+            {
+                return channels.Contains(channel);
+            }
+        }
+    }
 }

@@ -92,7 +92,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
             """);
         insert.Parameters.Add(new NpgsqlParameter { Value = payloads.ToArray() });
         batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify('cluster_events', '')"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify('cluster_events.websocket', '')"));
         await batch.ExecuteNonQueryAsync();
     }
 

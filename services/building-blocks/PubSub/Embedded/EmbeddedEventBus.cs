@@ -27,7 +27,8 @@ public sealed partial class EmbeddedEventBus : IEventBus, IHostedService, IAsync
         this.options = options.Embedded;
         this.logger = logger;
         log = new EventLog(dataSource, this.options, logger);
-        reader = new EventLogReader(dataSource, this.options, options.ConsumerName, () => subscriptions.Topics, (_, e, ct) => DeliverAsync(e, ct), logger);
+        reader = new EventLogReader(dataSource, this.options, options.ConsumerName, () => subscriptions.Topics, (_, e, ct) => DeliverAsync(e, ct), logger,
+            topicsChanged: () => subscriptions.TopicsChanged);
         pruner = new EventLogPruner(dataSource, this.options, logger);
     }
 

@@ -34,7 +34,7 @@ internal sealed class EventLog(NpgsqlDataSource dataSource, EmbeddedPubSubOption
             AddEventParameters(command.Parameters, events);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        Notifier.Ring();
+        Notifier.Ring(events.Select(e => e.Topic));
     }
 
     /// <summary>Appends in the caller's transaction; readers are woken when it ends.</summary>
@@ -62,7 +62,7 @@ internal sealed class EventLog(NpgsqlDataSource dataSource, EmbeddedPubSubOption
             await reader.ReadAsync(cancellationToken);
             txid = reader.GetInt64(1);
         }
-        Notifier.RingWhenEnded(txid);
+        Notifier.RingWhenEnded(txid, events.Select(e => e.Topic));
     }
 
     private static void AddEventParameters(NpgsqlParameterCollection parameters, IReadOnlyList<ClusterEvent> events)

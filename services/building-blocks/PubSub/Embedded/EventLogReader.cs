@@ -8,7 +8,7 @@ namespace Chat.BuildingBlocks.PubSub.Embedded;
 
 /// <summary>
 /// Follows cluster_events for one process: reads in log order from its own cursor, hands each event to
-/// <c>deliver</c>, and sleeps on LISTEN until woken (or until the poll interval passes).
+/// <c>deliver</c>, and sleeps on LISTEN (the wake-up channels of its topics) until woken or the poll interval passes.
 ///
 /// No event is ever skipped. Positions come from a sequence at insert time, so with concurrent publishers
 /// position 11 can commit and be read while position 10 is still in flight; a cursor on position alone would then
@@ -31,7 +31,8 @@ internal sealed partial class EventLogReader(
     Func<EventCursor, ClusterEvent, CancellationToken, Task> deliver,
     ILogger logger,
     EventCursor? start = null,
-    bool includeExpired = false)
+    bool includeExpired = false,
+    Func<CancellationToken>? topicsChanged = null)
 {
     // xmin is read from the statement's own snapshot (pg_current_snapshot() is the active snapshot, the same for
     // every call in one statement), so "every transaction below xmin has ended" holds for the rows this statement sees.
@@ -99,11 +100,9 @@ internal sealed partial class EventLogReader(
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         connection.Notification += (_, _) => woken = true;
-        await using (var listen = new NpgsqlCommand($"LISTEN {WakeUpNotifier.Channel}", connection))
-        {
-            await listen.ExecuteNonQueryAsync(cancellationToken);
-        }
+        var listening = new HashSet<string>(StringComparer.Ordinal);
         // Listening before reading: a commit after this read is announced to us.
+        await ListenAsync(connection, listening, cancellationToken);
         cursor ??= await StartingCursorAsync(connection, cancellationToken);
         ready.TrySetResult();
         retry = FirstRetry;
@@ -125,6 +124,8 @@ internal sealed partial class EventLogReader(
             }
             lastRead = Stopwatch.GetTimestamp();
             woken = false;
+            var resubscribed = topicsChanged?.Invoke() ?? CancellationToken.None;
+            await ListenAsync(connection, listening, cancellationToken);
             var (delivered, full, held) = await ReadBatchAsync(connection, cancellationToken);
             await SaveCursorAsync(connection, delivered > 0, cancellationToken);
             caughtUp = !full;
@@ -151,9 +152,44 @@ internal sealed partial class EventLogReader(
             {
                 continue;
             }
-            await connection.WaitAsync(held ? heldDelay : options.PollInterval, cancellationToken);
+            // A topic subscribed meanwhile is announced on a channel not listened to yet: stop waiting and listen.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, resubscribed);
+            try
+            {
+                await connection.WaitAsync(held ? heldDelay : options.PollInterval, wait.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
         }
     }
+
+    /// <summary>
+    /// Listens to the wake-up channels of the topics subscribed now (all topics: the common channel), before the read
+    /// that follows, so that a topic subscribed since the last read misses no wake-up.
+    /// </summary>
+    private async Task ListenAsync(NpgsqlConnection connection, HashSet<string> listening, CancellationToken cancellationToken)
+    {
+        var wanted = topics() is { } subscribed ? subscribed.Select(WakeUpNotifier.ChannelFor).ToHashSet(StringComparer.Ordinal) : [WakeUpNotifier.Channel];
+        if (wanted.SetEquals(listening))
+        {
+            return;
+        }
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var channel in wanted.Except(listening))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"LISTEN {Quote(channel)}"));
+        }
+        foreach (var channel in listening.Except(wanted))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"UNLISTEN {Quote(channel)}"));
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        listening.Clear();
+        listening.UnionWith(wanted);
+    }
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private async Task<(int Delivered, bool Full, bool Held)> ReadBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

@@ -16,6 +16,9 @@ namespace Chat.BuildingBlocks.PubSub.Embedded;
 /// committed meanwhile shares the next one. Under a burst the count of NOTIFYs is bounded by time, not by events.
 /// A NOTIFY-only transaction commits with synchronous_commit off: it carries no data, so it need not wait for the
 /// flush, and holds the global lock only briefly. The payload is empty: the log is the message, NOTIFY a doorbell.</item>
+/// <item>Per topic: a ring notifies the channel of each topic that was published (see <see cref="ChannelFor"/>), plus
+/// <see cref="Channel"/> for readers that follow every topic, so a process is not woken to read events of topics it
+/// does not subscribe to (jobs nodes and posts, say).</item>
 /// <item>Commits we do not perform (events written in a caller's transaction): each such transaction holds an
 /// exclusive transaction-scoped advisory lock keyed by its id; a waiter blocks on a shared lock on the key of the
 /// oldest such transaction and so wakes exactly when it ends, then rings. Waiting on the oldest first loses
@@ -26,6 +29,7 @@ namespace Chat.BuildingBlocks.PubSub.Embedded;
 /// </summary>
 internal sealed partial class WakeUpNotifier(NpgsqlDataSource dataSource, TimeSpan minInterval, ILogger logger)
 {
+    /// <summary>The channel of readers that follow every topic.</summary>
     public const string Channel = "cluster_events";
 
     /// <summary>Advisory-lock class (first key of the two-int form) of publishing transactions.</summary>
@@ -33,22 +37,42 @@ internal sealed partial class WakeUpNotifier(NpgsqlDataSource dataSource, TimeSp
 
     private readonly Channel<bool> ring = System.Threading.Channels.Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> watch = System.Threading.Channels.Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly SortedSet<long> openTransactions = [];
+    private readonly SortedDictionary<long, string[]> openTransactions = [];
+    private readonly HashSet<string> pendingChannels = [];
+
+    /// <summary>
+    /// The wake-up channel of one topic (a quoted identifier for LISTEN). Channel names end at 63 bytes, so long
+    /// topic names are hashed.
+    /// </summary>
+    public static string ChannelFor(string topic) =>
+        topic.Length <= 40
+            ? $"{Channel}.{topic}"
+            : $"{Channel}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(topic)))[..40]}";
 
     /// <summary>The second advisory-lock key of a transaction; SQL twin in <see cref="TransactionKeySql"/>.</summary>
     public static int TransactionKey(long txid) => (int)(txid % int.MaxValue);
 
     public const string TransactionKeySql = "(pg_current_xact_id()::text::bigint % 2147483647)::int";
 
-    /// <summary>Events committed: ring soon.</summary>
-    public void Ring() => ring.Writer.TryWrite(true);
+    /// <summary>Events of these topics committed: ring soon.</summary>
+    public void Ring(IEnumerable<string> topics)
+    {
+        lock (pendingChannels)
+        {
+            foreach (var topic in topics)
+            {
+                pendingChannels.Add(ChannelFor(topic));
+            }
+        }
+        ring.Writer.TryWrite(true);
+    }
 
-    /// <summary>Events were written in transaction <paramref name="txid"/>, which holds its advisory lock: ring when it ends.</summary>
-    public void RingWhenEnded(long txid)
+    /// <summary>Events of these topics were written in transaction <paramref name="txid"/>, which holds its advisory lock: ring when it ends.</summary>
+    public void RingWhenEnded(long txid, IEnumerable<string> topics)
     {
         lock (openTransactions)
         {
-            openTransactions.Add(txid);
+            openTransactions[txid] = [.. topics.Distinct(StringComparer.Ordinal)];
         }
         watch.Writer.TryWrite(true);
     }
@@ -68,10 +92,16 @@ internal sealed partial class WakeUpNotifier(NpgsqlDataSource dataSource, TimeSp
             }
             // Whatever rings from here on needs another NOTIFY; what rang before is covered by this one.
             ring.Reader.TryRead(out _);
+            string[] channels;
+            lock (pendingChannels)
+            {
+                channels = [Channel, .. pendingChannels];
+                pendingChannels.Clear();
+            }
             try
             {
-                await using var command = dataSource.CreateCommand("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')");
-                command.Parameters.Add(new NpgsqlParameter { Value = Channel, NpgsqlDbType = NpgsqlDbType.Text });
+                await using var command = dataSource.CreateCommand("SELECT set_config('synchronous_commit', 'off', true), count(pg_notify(c, '')) FROM unnest($1) AS c");
+                command.Parameters.Add(new NpgsqlParameter { Value = channels, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
@@ -92,11 +122,18 @@ internal sealed partial class WakeUpNotifier(NpgsqlDataSource dataSource, TimeSp
                 try
                 {
                     var ended = await WaitForEndAsync(oldest, cancellationToken);
+                    var topics = new List<string>();
                     lock (openTransactions)
                     {
-                        openTransactions.ExceptWith(ended);
+                        foreach (var txid in ended)
+                        {
+                            if (openTransactions.Remove(txid, out var published))
+                            {
+                                topics.AddRange(published);
+                            }
+                        }
                     }
-                    Ring();
+                    Ring(topics);
                 }
                 catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
                 {
@@ -114,7 +151,7 @@ internal sealed partial class WakeUpNotifier(NpgsqlDataSource dataSource, TimeSp
         long[] others;
         lock (openTransactions)
         {
-            others = [.. openTransactions.Where(t => t != oldest)];
+            others = [.. openTransactions.Keys.Where(t => t != oldest)];
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One implicit transaction: the shared locks are released when the batch completes.
@@ -147,7 +184,7 @@ internal sealed partial class WakeUpNotifier(NpgsqlDataSource dataSource, TimeSp
     {
         lock (openTransactions)
         {
-            return openTransactions.Count > 0 ? openTransactions.Min : null;
+            return openTransactions.Count > 0 ? openTransactions.First().Key : null;
         }
     }
 

@@ -88,9 +88,15 @@ public sealed class ChannelStore(NpgsqlDataSource db, DatabaseRouter router, Sto
     /// <summary>
     /// The facts of <see cref="GetAccessAsync"/> from the node's cache (posting checks them on every post). The
     /// channel's counters (last_post_at, total_msg_count) may be behind; its identity, type and team are not.
+    /// Only memberships are trusted from the cache: a cached non-membership is read again, so a user added on another
+    /// node a moment ago can post here at once, before that node's invalidation arrives. (A removal reaches this cache
+    /// with its invalidation, within a second.)
     /// </summary>
-    public Task<ChannelAccess?> GetCachedAccessAsync(string channelId, string userId) =>
-        caches.ChannelAccess.GetAsync((channelId, userId), () => GetAccessAsync(channelId, userId));
+    public async Task<ChannelAccess?> GetCachedAccessAsync(string channelId, string userId)
+    {
+        var cached = await caches.ChannelAccess.GetAsync((channelId, userId), () => GetAccessAsync(channelId, userId));
+        return cached is { IsChannelMember: false } ? await GetAccessAsync(channelId, userId) : cached;
+    }
 
     /// <summary>The user's channels in a team, plus their direct and group channels, as Mattermost lists them.</summary>
     public Task<IReadOnlyList<Channel>> GetForUserAsync(string teamId, string userId) => router.ReadAsync<IReadOnlyList<Channel>>(ReadTarget.Replica, async connection =>

@@ -101,7 +101,9 @@ internal sealed partial class EventLogReader(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         connection.Notification += (_, _) => woken = true;
         var listening = new HashSet<string>(StringComparer.Ordinal);
-        // Listening before reading: a commit after this read is announced to us.
+        // Listening before reading: a commit after this read is announced to us. The token is taken before the topics
+        // are read, so a subscription made in between cancels it and is listened to before the next read.
+        var listenedFor = topicsChanged?.Invoke() ?? CancellationToken.None;
         await ListenAsync(connection, listening, cancellationToken);
         cursor ??= await StartingCursorAsync(connection, cancellationToken);
         ready.TrySetResult();
@@ -124,8 +126,11 @@ internal sealed partial class EventLogReader(
             }
             lastRead = Stopwatch.GetTimestamp();
             woken = false;
-            var resubscribed = topicsChanged?.Invoke() ?? CancellationToken.None;
-            await ListenAsync(connection, listening, cancellationToken);
+            if (listenedFor.IsCancellationRequested)
+            {
+                listenedFor = topicsChanged!.Invoke();
+                await ListenAsync(connection, listening, cancellationToken);
+            }
             var (delivered, full, held) = await ReadBatchAsync(connection, cancellationToken);
             await SaveCursorAsync(connection, delivered > 0, cancellationToken);
             caughtUp = !full;
@@ -153,7 +158,7 @@ internal sealed partial class EventLogReader(
                 continue;
             }
             // A topic subscribed meanwhile is announced on a channel not listened to yet: stop waiting and listen.
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, resubscribed);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, listenedFor);
             try
             {
                 await connection.WaitAsync(held ? heldDelay : options.PollInterval, wait.Token);
@@ -164,10 +169,7 @@ internal sealed partial class EventLogReader(
         }
     }
 
-    /// <summary>
-    /// Listens to the wake-up channels of the topics subscribed now (all topics: the common channel), before the read
-    /// that follows, so that a topic subscribed since the last read misses no wake-up.
-    /// </summary>
+    /// <summary>Listens to the wake-up channels of the topics subscribed now (all topics: the common channel) and no others.</summary>
     private async Task ListenAsync(NpgsqlConnection connection, HashSet<string> listening, CancellationToken cancellationToken)
     {
         var wanted = topics() is { } subscribed ? subscribed.Select(WakeUpNotifier.ChannelFor).ToHashSet(StringComparer.Ordinal) : [WakeUpNotifier.Channel];

@@ -162,8 +162,7 @@ public sealed class DataRetentionTests(ClusterFixture cluster, DataRetentionFixt
         Assert.Equal(rows, baseline.Rows);
 
         // The export: rows updated just now, so the next export has them all.
-        await Jobs.InsertPostsAsync(jobChannel, alice.UserId!, rows, ageMs: 0);
-        await Task.Delay(1100);
+        await Jobs.InsertPostsToExportAsync(jobChannel, alice.UserId!, rows);
         var export = await Jobs.WaitForStatusAsync((await Jobs.CreateJobAsync("message_export")).Id(), "success", TimeSpan.FromMinutes(10));
         var exported = long.Parse((string)export["data"]!["exported_posts"]!, CultureInfo.InvariantCulture);
         Assert.True(exported >= rows);

@@ -161,6 +161,16 @@ public sealed class JobsCluster : IAsyncDisposable
             FROM generate_series(1, $5) AS g
             """, channelId, userId, ageMs, prefix, count, updatedAgeMs ?? ageMs);
 
+    /// <summary>
+    /// Posts that the next message_export has: updated now, so after the range of any earlier export (which ends a
+    /// second before that export started), and a second old when this returns (the export leaves the last second to settle).
+    /// </summary>
+    public async Task InsertPostsToExportAsync(string channelId, string userId, int count, string prefix = "bulk")
+    {
+        await InsertPostsAsync(channelId, userId, count, ageMs: 0, prefix);
+        await Task.Delay(1100);
+    }
+
     /// <summary>The jobs node whose worker holds the job now (from the job's claim and cluster_discovery).</summary>
     public async Task<ServiceProcess> WorkerOfAsync(string jobId)
     {

@@ -184,7 +184,7 @@ public sealed class JobsTests(ClusterFixture cluster, JobsFixture fixture) : ICl
     {
         var alice = await cluster.NewUserAsync(Jobs.Api, "canceler");
         var channelId = await alice.CreateChannelAsync(await alice.CreateTeamAsync());
-        await Jobs.InsertPostsAsync(channelId, alice.UserId!, 4000, ageMs: 5000);
+        await Jobs.InsertPostsToExportAsync(channelId, alice.UserId!, 4000);
         var running = (await Jobs.CreateJobAsync("message_export")).Id();
         // One job of a type runs at a time, so this one waits behind the first.
         var waiting = (await Jobs.CreateJobAsync("message_export")).Id();
@@ -207,7 +207,7 @@ public sealed class JobsTests(ClusterFixture cluster, JobsFixture fixture) : ICl
         var alice = await cluster.NewUserAsync(Jobs.Api, "resumer");
         var channelId = await alice.CreateChannelAsync(await alice.CreateTeamAsync());
         const int Posts = 4000;
-        await Jobs.InsertPostsAsync(channelId, alice.UserId!, Posts, ageMs: 5000, prefix: "resumed");
+        await Jobs.InsertPostsToExportAsync(channelId, alice.UserId!, Posts, prefix: "resumed");
         var id = (await Jobs.CreateJobAsync("message_export")).Id();
         await Jobs.WaitForJobAsync(id, j => (string)j["status"]! == "in_progress" && (long)j["progress"]! > 0);
         var worker = await Jobs.WorkerOfAsync(id);

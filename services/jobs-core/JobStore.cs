@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
+using Chat.ClientEvents;
 using Chat.Store.Model;
 using Dapper;
 using Npgsql;
@@ -249,7 +250,7 @@ public sealed class JobStore(NpgsqlDataSource db, IEventBus bus)
             "SELECT id FROM users WHERE delete_at = 0 AND ' ' || roles || ' ' LIKE '% system_admin %'", transaction: tx, cancellationToken: cancellationToken))).AsList();
         if (admins.Count > 0)
         {
-            await bus.PublishAsync(tx, [.. jobs.SelectMany(job => admins.Select(admin => ClientEvents.JobUpdated(job, admin)))], cancellationToken);
+            await bus.PublishAsync(tx, [.. jobs.SelectMany(job => admins.Select(admin => WebSocketEvents.JobUpdated.Create(job, admin)))], cancellationToken);
         }
     }
 

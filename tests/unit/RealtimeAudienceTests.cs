@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chat.BuildingBlocks.PubSub;
+using Chat.ClientEvents;
 using Chat.Realtime.Delivery;
 
 namespace Chat.UnitTests;

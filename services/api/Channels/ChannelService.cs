@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
 using Chat.Api.Events;
 using Chat.Api.Plugins;
+using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.Plugins.Hosting;
 using Chat.ServiceDefaults;
@@ -53,7 +54,7 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         {
             return await outbox.WriteAsync(
                 tx => channels.CreateAsync(tx, channel, caller.UserId),
-                created => [WebSocketEvents.ChannelCreated(created, caller.UserId)]);
+                created => [WebSocketEvents.ChannelCreated.Create(created, caller.UserId)]);
         }
         catch (DuplicateException)
         {
@@ -90,7 +91,7 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         {
             return await outbox.WriteAsync(
                 tx => channels.PatchAsync(tx, patched, ChatDatabase.NowMs()),
-                saved => [WebSocketEvents.ChannelUpdated(saved)]);
+                saved => [WebSocketEvents.ChannelUpdated.Create(saved)]);
         }
         catch (DuplicateException)
         {
@@ -122,7 +123,7 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         // Mattermost's creator is the first user of the pair, its teammate the second.
         var (channel, _) = await outbox.WriteAsync(
             tx => channels.GetOrCreateDirectAsync(tx, candidate, a, b),
-            r => r.Created ? [WebSocketEvents.DirectAdded(r.Channel, a, b)] : []);
+            r => r.Created ? [WebSocketEvents.DirectAdded.Create(r.Channel, a, b)] : []);
         return channel;
     }
 
@@ -161,7 +162,7 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         }
         var (member, added) = await outbox.WriteAsync(
             tx => channels.AddMemberAsync(tx, channelId, userId, ChatDatabase.NowMs()),
-            r => r.Added ? [WebSocketEvents.UserAdded(channel, userId)] : []);
+            r => r.Added ? [WebSocketEvents.UserAdded.Create(channel, userId)] : []);
         if (added && plugins.AnyImplements(PluginHooks.Names.UserHasJoinedChannel))
         {
             var actor = userId == caller.UserId ? null : await users.GetAsync(caller.UserId);
@@ -188,7 +189,7 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         Access.Demand(userId == caller.UserId ? access.IsChannelMember || caller.IsSystemAdmin : access.CanManageMembers(caller));
         var removed = await outbox.WriteAsync(
             tx => channels.RemoveMemberAsync(tx, channelId, userId),
-            wasMember => wasMember ? WebSocketEvents.UserRemoved(access.Channel, userId, caller.UserId) : []);
+            wasMember => wasMember ? WebSocketEvents.UserRemoved.Create(access.Channel, userId, caller.UserId) : []);
         if (!removed)
         {
             throw AppErrorException.NotFound("Channel member");

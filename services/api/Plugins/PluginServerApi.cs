@@ -5,6 +5,7 @@ using Chat.Api.Channels;
 using Chat.Api.Events;
 using Chat.Api.Posts;
 using Chat.Api.Users;
+using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.Plugins.Hosting;
 using Chat.Plugins.Sdk;
@@ -89,7 +90,7 @@ public sealed partial class PluginServerApi(
         {
             throw AppErrorException.InvalidParam("omit_users");
         }
-        var e = WebSocketEvents.Custom($"custom_{pluginId}_{eventName}", payload,
+        var e = WebSocketEvents.Custom.Create(pluginId, eventName, payload,
             OptionalId(broadcast.UserId, "user_id"), OptionalId(broadcast.ChannelId, "channel_id"), OptionalId(broadcast.TeamId, "team_id"), omit);
         // Through the outbox: the realtime nodes read the event log, whatever the building blocks' provider.
         await outbox.WriteAsync(_ => Task.FromResult(true), _ => [e]);

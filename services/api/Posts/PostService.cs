@@ -3,6 +3,7 @@ using Chat.Api.Authorization;
 using Chat.Api.Channels;
 using Chat.Api.Events;
 using Chat.Api.Plugins;
+using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.Plugins.Hosting;
 using Chat.ServiceDefaults;
@@ -140,7 +141,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         var message = request.Message is null ? null : ValidMessage(request.Message);
         var patched = await outbox.WriteAsync(
             tx => posts.PatchAsync(tx, postId, message, request.IsPinned, request.Props),
-            p => p is null ? [] : [WebSocketEvents.PostEdited(p)]);
+            p => p is null ? [] : [WebSocketEvents.PostEdited.Create(p)]);
         return patched ?? throw AppErrorException.NotFound("Post");
     }
 
@@ -152,7 +153,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         Access.Demand(caller.IsSystemAdmin || access.IsChannelAdmin || access.IsTeamAdmin || (post.UserId == caller.UserId && access.CanPost(caller)));
         _ = await outbox.WriteAsync(
             tx => posts.DeleteAsync(tx, postId),
-            p => p is null ? [] : [WebSocketEvents.PostDeleted(p)]) ?? throw AppErrorException.NotFound("Post");
+            p => p is null ? [] : [WebSocketEvents.PostDeleted.Create(p)]) ?? throw AppErrorException.NotFound("Post");
     }
 
     public async Task<PostList> GetForChannelAsync(string channelId, ChannelPostsQuery query, Session caller)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Queues = System.Threading.Channels;
 using Chat.Api.Events;
 using Chat.BuildingBlocks.PubSub;
+using Chat.ClientEvents;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Chat.Store.Postgres;
@@ -110,7 +111,7 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEv
         var events = new ClusterEvent[ordered.Count];
         for (var i = 0; i < ordered.Count; i++)
         {
-            events[i] = WebSocketEvents.Posted(created[i], ordered[i].Channel, ordered[i].Sender) with { TraceParent = ordered[i].TraceParent };
+            events[i] = WebSocketEvents.Posted.Create(created[i], ordered[i].Channel, ordered[i].Sender) with { TraceParent = ordered[i].TraceParent };
         }
         await bus.PublishAsync(transaction, events);
         await PostStore.CountInChannelsAndCommitAsync(transaction, created);

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
 using Chat.Api.Events;
+using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -46,7 +47,7 @@ public sealed partial class TeamService(TeamStore teams, UserStore users, Outbox
         {
             return await outbox.WriteAsync(
                 tx => teams.CreateAsync(tx, team, caller.UserId),
-                created => [WebSocketEvents.AddedToTeam(created.Id, caller.UserId)]);
+                created => [WebSocketEvents.AddedToTeam.Create(created.Id, caller.UserId)]);
         }
         catch (DuplicateException)
         {
@@ -89,7 +90,7 @@ public sealed partial class TeamService(TeamStore teams, UserStore users, Outbox
         }
         var (member, _) = await outbox.WriteAsync(
             tx => teams.AddMemberAsync(tx, teamId, userId, ChatDatabase.NowMs()),
-            r => r.Added ? [WebSocketEvents.AddedToTeam(teamId, userId)] : []);
+            r => r.Added ? [WebSocketEvents.AddedToTeam.Create(teamId, userId)] : []);
         return member;
     }
 
@@ -109,7 +110,7 @@ public sealed partial class TeamService(TeamStore teams, UserStore users, Outbox
         Access.Demand(allowed);
         var channelsLeft = await outbox.WriteAsync(
             tx => teams.RemoveMemberAsync(tx, teamId, userId),
-            left => left is null ? [] : WebSocketEvents.LeaveTeam(teamId, userId, left));
+            left => left is null ? [] : WebSocketEvents.LeaveTeam.Create(teamId, userId, left));
         if (channelsLeft is null)
         {
             throw AppErrorException.NotFound("Team member");

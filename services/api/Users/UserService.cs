@@ -2,6 +2,7 @@ using System.Net.Mail;
 using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
 using Chat.Api.Events;
+using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -58,7 +59,7 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
             var passwordHash = hasher.HashPassword(user, password);
             return await outbox.WriteAsync(
                 tx => users.CreateAsync(tx, user, passwordHash),
-                created => [WebSocketEvents.NewUser(created.Id)]);
+                created => [WebSocketEvents.NewUser.Create(created.Id)]);
         }
         catch (DuplicateException e)
         {
@@ -90,7 +91,7 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
         var bot = new User { Id = Ids.New(), CreateAt = now, UpdateAt = now, Username = name, Email = $"{name}@localhost", FirstName = firstName, IsBot = true };
         try
         {
-            return await outbox.WriteAsync(tx => users.CreateAsync(tx, bot, ""), created => [WebSocketEvents.NewUser(created.Id)]);
+            return await outbox.WriteAsync(tx => users.CreateAsync(tx, bot, ""), created => [WebSocketEvents.NewUser.Create(created.Id)]);
         }
         catch (DuplicateException)
         {
@@ -145,7 +146,7 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
 
     public Task LogoutAsync(Session session) => outbox.WriteAsync(
         tx => sessions.DeleteAsync(tx, session.Id),
-        deleted => deleted ? [WebSocketEvents.SessionRevoked(session)] : []);
+        deleted => deleted ? [WebSocketEvents.SessionRevoked.Create(session)] : []);
 
     public async Task<User> GetAsync(string id, Session caller) =>
         Sanitize(await users.GetAsync(id) ?? throw AppErrorException.NotFound("User"), caller);
@@ -212,7 +213,7 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
         {
             return await outbox.WriteAsync(
                 tx => users.PatchAsync(tx, patched),
-                saved => [WebSocketEvents.UserUpdated(SanitizeForOthers(saved))]);
+                saved => [WebSocketEvents.UserUpdated.Create(SanitizeForOthers(saved))]);
         }
         catch (DuplicateException e)
         {

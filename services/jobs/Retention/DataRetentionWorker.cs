@@ -1,4 +1,5 @@
 using Chat.BuildingBlocks.PubSub;
+using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.Jobs.Core;
 using Chat.Jobs.Workers;
@@ -116,7 +117,7 @@ public sealed partial class DataRetentionWorker(NpgsqlDataSource db, IEventBus b
         if (posts.Count > 0)
         {
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            await bus.PublishAsync(tx, [.. posts.Select(p => ClientEvents.PostDeleted(p with { DeleteAt = now, UpdateAt = now }))], cancellationToken);
+            await bus.PublishAsync(tx, [.. posts.Select(p => WebSocketEvents.PostDeleted.Create(p with { DeleteAt = now, UpdateAt = now }))], cancellationToken);
         }
         await tx.CommitAsync(cancellationToken);
         return posts.Count;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using Chat.BuildingBlocks.PubSub;
+using Chat.ClientEvents;
 using Chat.Realtime.WebSockets;
 using Chat.ServiceDefaults;
 
@@ -46,7 +47,7 @@ internal sealed partial class EventDispatcher(IEventLog log, RealtimeOptions opt
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         recentFloor = await log.HeadAsync(cancellationToken);
-        following = log.FollowAsync(recentFloor, WebSocketEvent.Topic, DispatchAsync, stopping.Token);
+        following = log.FollowAsync(recentFloor, WebSocketEvents.Topic, DispatchAsync, stopping.Token);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -72,7 +73,7 @@ internal sealed partial class EventDispatcher(IEventLog log, RealtimeOptions opt
         // Continues the trace of the request that made the change: the api's span is its parent.
         using var activity = e.TraceContext == default ? null : Telemetry.Source.StartActivity("websocket deliver " + e.Name, ActivityKind.Consumer, e.TraceContext);
         activity?.SetTag("messaging.system", "postgresql");
-        activity?.SetTag("messaging.destination.name", WebSocketEvent.Topic);
+        activity?.SetTag("messaging.destination.name", WebSocketEvents.Topic);
         activity?.SetTag("messaging.message.id", e.Id);
         var queued = 0;
         List<(ClientConnection Connection, OfferOutcome Outcome)>? toClose = null;
@@ -133,7 +134,7 @@ internal sealed partial class EventDispatcher(IEventLog log, RealtimeOptions opt
                     return AttachResult.Attached;
                 }
             }
-            var page = await log.ReadAfterAsync(connection.Cursor, WebSocketEvent.Topic, options.ReplayPageSize, cancellationToken);
+            var page = await log.ReadAfterAsync(connection.Cursor, WebSocketEvents.Topic, options.ReplayPageSize, cancellationToken);
             foreach (var logged in page.Events)
             {
                 if (WebSocketEvent.Parse(logged) is not { } e)

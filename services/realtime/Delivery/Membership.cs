@@ -1,17 +1,9 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Chat.ClientEvents;
 
 namespace Chat.Realtime.Delivery;
-
-/// <summary>One membership change an event's transaction made (the event's "membership" list).</summary>
-internal sealed record MembershipChange(string Op, string UserId, string ChannelId, string TeamId)
-{
-    public const string JoinChannel = "join_channel";
-    public const string LeaveChannel = "leave_channel";
-    public const string JoinTeam = "join_team";
-    public const string LeaveTeam = "leave_team";
-}
 
 /// <summary>
 /// The channels (with their team, "" for direct and group channels) and teams one connected user belongs to, as

@@ -3,26 +3,18 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
+using Chat.ClientEvents;
 
 namespace Chat.Realtime.Delivery;
 
-/// <summary>Mattermost's broadcast: who gets an event (see <see cref="WebSocketEvent.IsFor"/>).</summary>
-internal sealed record Broadcast(
-    FrozenSet<string> OmitUsers, string UserId, string ChannelId, string TeamId, string ConnectionId, string OmitConnectionId)
-{
-    public static readonly Broadcast Everyone = new(FrozenSet<string>.Empty, "", "", "", "", "");
-}
-
 /// <summary>
 /// One event of the log's websocket topic, parsed once per node and shared by every connection it goes to: the
-/// client message (everything but the seq, pre-serialised), its audience and the routing facts the api recorded
-/// with it (membership changes, a revoked session). DESIGN.md has the shape.
+/// client message (everything but the seq, pre-serialised), its audience and the routing facts its producer
+/// recorded with it (membership changes, a revoked session). The shapes are Chat.ClientEvents' (DESIGN.md has the
+/// JSON); the parsing is lenient, so that every node ignores a malformed part alike.
 /// </summary>
 internal sealed class WebSocketEvent
 {
-    public const string Topic = "websocket";
-    public const string TypingEvent = "typing";
-
     private static readonly byte[] SeqProperty = Encoding.UTF8.GetBytes(",\"seq\":");
 
     private WebSocketEvent(EventCursor cursor, string name, Broadcast broadcast, IReadOnlyList<MembershipChange> membership, string? revokedSessionId, byte[] prefix)
@@ -54,13 +46,13 @@ internal sealed class WebSocketEvent
     public byte[] Prefix { get; }
 
     /// <summary>Typing indicators are ephemeral: the first thing a full send queue drops.</summary>
-    public bool IsTyping => Name == TypingEvent;
+    public bool IsTyping => Name == WebSocketEvents.Typing.Name;
 
     /// <summary>Mattermost's rules: connection, else user, else channel members, else team members, else everyone; minus the omitted.</summary>
     public bool IsFor(string connectionId, string userId, Membership membership)
     {
         var b = Broadcast;
-        if (b.OmitConnectionId.Length > 0 && b.OmitConnectionId == connectionId || b.OmitUsers.Contains(userId))
+        if (b.OmitConnectionId.Length > 0 && b.OmitConnectionId == connectionId || b.OmitUsers is { } omit && omit.GetValueOrDefault(userId))
         {
             return false;
         }
@@ -149,7 +141,15 @@ internal sealed class WebSocketEvent
                 omit.UnionWith(o.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!));
             }
         }
-        return new Broadcast(omit.ToFrozenSet(StringComparer.Ordinal), Text("user_id"), Text("channel_id"), Text("team_id"), Text("connection_id"), Text("omit_connection_id"));
+        return new Broadcast
+        {
+            OmitUsers = omit.Count == 0 ? null : omit.ToFrozenDictionary(u => u, _ => true, StringComparer.Ordinal),
+            UserId = Text("user_id"),
+            ChannelId = Text("channel_id"),
+            TeamId = Text("team_id"),
+            ConnectionId = Text("connection_id"),
+            OmitConnectionId = Text("omit_connection_id"),
+        };
     }
 
     private static List<MembershipChange> ParseMembership(JsonElement list)
@@ -206,14 +206,15 @@ internal sealed class WebSocketEvent
     {
         writer.WriteStartObject();
         writer.WritePropertyName("omit_users");
-        if (b.OmitUsers.Count == 0)
+        var omitted = b.OmitUsers?.Where(u => u.Value).Select(u => u.Key).Order(StringComparer.Ordinal).ToList();
+        if (omitted is not { Count: > 0 })
         {
             writer.WriteNullValue();
         }
         else
         {
             writer.WriteStartObject();
-            foreach (var user in b.OmitUsers.Order(StringComparer.Ordinal))
+            foreach (var user in omitted)
             {
                 writer.WriteBoolean(user, true);
             }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Chat.ClientEvents;
 using Chat.Realtime.Delivery;
 using Chat.ServiceDefaults;
 
@@ -48,7 +49,7 @@ internal static class Replies
     /// <summary>The first message of a new connection (seq 0): its id, which the client sends back to resume.</summary>
     public static byte[] Hello(string connectionId, string userId, NodeInfo node) => Write(w =>
     {
-        w.WriteString("event", "hello");
+        w.WriteString("event", WebSocketEvents.Hello.Name);
         w.WriteStartObject("data");
         w.WriteString("connection_id", connectionId);
         w.WriteString("server_hostname", node.Hostname);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
+using Chat.ClientEvents;
 using Chat.Realtime.Delivery;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -203,21 +204,7 @@ internal sealed partial class WebSocketProtocol(
         {
             return Replies.Error(seq, 403, "api.context.permissions.app_error", "You do not have the appropriate permissions.");
         }
-        var typing = new Dictionary<string, object>
-        {
-            ["event"] = WebSocketEvent.TypingEvent,
-            ["data"] = new Dictionary<string, string> { ["parent_id"] = parentId, ["user_id"] = session.UserId },
-            ["broadcast"] = new Dictionary<string, object>
-            {
-                ["omit_users"] = new Dictionary<string, bool> { [session.UserId] = true },
-                ["user_id"] = "",
-                ["channel_id"] = channelId,
-                ["team_id"] = "",
-                ["connection_id"] = "",
-                ["omit_connection_id"] = "",
-            },
-        };
-        await log.AppendAsync([ClusterEvent.Create(WebSocketEvent.Topic, WebSocketEvent.TypingEvent, typing)], cancellationToken);
+        await log.AppendAsync([WebSocketEvents.Typing.Create(channelId, parentId, session.UserId)], cancellationToken);
         return Replies.Ok(seq);
     }
 

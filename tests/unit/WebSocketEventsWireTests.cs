@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Chat.BuildingBlocks.PubSub;
+using Chat.ClientEvents;
+using Chat.Jobs.Core;
+using Chat.Realtime.Delivery;
+using Chat.Store.Model;
+
+namespace Chat.UnitTests;
+
+/// <summary>
+/// The WebSocket events as their producers record them in cluster_events, which realtime nodes relay to clients.
+/// Mattermost's clients read these names and fields (data.post is a JSON string, data.job an object), and events
+/// already logged are read by nodes of the next version, so the expected JSON here changes only on purpose.
+/// </summary>
+public sealed class WebSocketEventsWireTests
+{
+    private static readonly Post Post = new() { Id = "post1", ChannelId = "chan1", UserId = "user1", Message = "hi", CreateAt = 5, UpdateAt = 6 };
+
+    private const string PostJson = """
+        {"id":"post1","create_at":5,"update_at":6,"edit_at":0,"delete_at":0,"is_pinned":false,"user_id":"user1","channel_id":"chan1","root_id":"","original_id":"","message":"hi","type":"","props":{},"hashtags":"","pending_post_id":"","reply_count":0,"metadata":{}}
+        """;
+
+    private static readonly Channel Town = new() { Id = "chan1", TeamId = "team1", Type = ChannelTypes.Open, Name = "town", DisplayName = "Town" };
+
+    private static readonly Session Alice = new() { Id = "sess1", UserId = "user1", Roles = Roles.SystemUser, Username = "alice", CsrfToken = "csrf" };
+
+    [Fact]
+    public void Posted_carries_the_post_as_a_JSON_string_and_the_channel_facts_to_the_channel()
+    {
+        AssertWire("posted", """
+            {"event":"posted","data":{"post":<post>,"channel_type":"O","channel_name":"town","channel_display_name":"Town","sender_name":"@alice","team_id":"team1","set_online":true},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""}}
+            """.Replace("<post>", Quoted(PostJson)), WebSocketEvents.Posted.Create(Post, Town, Alice));
+    }
+
+    [Fact]
+    public void Post_deleted_carries_the_post_as_a_JSON_string_to_the_channel()
+    {
+        AssertWire("post_deleted", """
+            {"event":"post_deleted","data":{"post":<post>},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""}}
+            """.Replace("<post>", Quoted(PostJson)), WebSocketEvents.PostDeleted.Create(Post));
+    }
+
+    [Fact]
+    public void User_removed_is_one_event_to_the_channel_with_the_membership_change_and_one_to_the_removed_user()
+    {
+        var events = WebSocketEvents.UserRemoved.Create(Town, "user2", "user1");
+        Assert.Equal(2, events.Count);
+        AssertWire("user_removed", """
+            {"event":"user_removed","data":{"user_id":"user2","remover_id":"user1"},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""},"membership":[{"op":"leave_channel","user_id":"user2","channel_id":"chan1","team_id":"team1"}]}
+            """, events[0]);
+        AssertWire("user_removed", """
+            {"event":"user_removed","data":{"channel_id":"chan1","remover_id":"user1"},"broadcast":{"omit_users":null,"user_id":"user2","channel_id":"","team_id":"","connection_id":"","omit_connection_id":""}}
+            """, events[1]);
+    }
+
+    [Fact]
+    public void Job_updated_carries_the_job_as_an_object_to_one_admin()
+    {
+        var job = new Job { Id = "job1", Type = JobTypes.DataRetention, Status = JobStatus.Pending, CreateAt = 7, Data = new() { ["k"] = "v" } };
+        AssertWire("job_updated", """
+            {"event":"job_updated","data":{"job":{"id":"job1","type":"data_retention","priority":0,"create_at":7,"start_at":0,"last_activity_at":0,"status":"pending","progress":0,"data":{"k":"v"}}},"broadcast":{"omit_users":null,"user_id":"admin1","channel_id":"","team_id":"","connection_id":"","omit_connection_id":""}}
+            """, WebSocketEvents.JobUpdated.Create(job, "admin1"));
+    }
+
+    [Fact]
+    public void Realtime_reads_the_audience_and_routing_facts_the_producers_record()
+    {
+        var inTown = Membership.Of([new("chan1", "team1")], ["team1"]);
+
+        var removed = WebSocketEvents.UserRemoved.Create(Town, "user2", "user1").Select(Parse).ToList();
+        Assert.Equal([new MembershipChange(MembershipChange.LeaveChannel, "user2", "chan1", "team1")], removed[0].Membership);
+        Assert.True(removed[0].IsFor("c1", "user3", inTown));
+        Assert.False(removed[0].IsFor("c1", "user3", Membership.Empty));
+        Assert.True(removed[1].IsFor("c2", "user2", Membership.Empty));
+        Assert.False(removed[1].IsFor("c1", "user3", inTown));
+
+        var left = Parse(WebSocketEvents.LeaveTeam.Create("team1", "user2", ["chan1"])[0]);
+        Assert.Equal(
+            [new MembershipChange(MembershipChange.LeaveChannel, "user2", "chan1", "team1"), new MembershipChange(MembershipChange.LeaveTeam, "user2", "", "team1")],
+            left.Membership);
+        Assert.True(left.IsFor("c1", "user3", inTown));
+        Assert.False(left.IsFor("c2", "user2", inTown));
+
+        Assert.Equal("sess1", Parse(WebSocketEvents.SessionRevoked.Create(Alice)).RevokedSessionId);
+
+        var typing = Parse(WebSocketEvents.Typing.Create("chan1", "", "user1"));
+        Assert.True(typing.IsTyping);
+        Assert.False(typing.IsFor("c1", "user1", inTown));
+        Assert.True(typing.IsFor("c2", "user3", inTown));
+    }
+
+    private static void AssertWire(string name, string expectedData, ClusterEvent e)
+    {
+        Assert.Equal(WebSocketEvents.Topic, e.Topic);
+        Assert.Equal(name, e.Type);
+        Assert.Equal(expectedData, e.Data.GetRawText());
+    }
+
+    /// <summary>A JSON document as a JSON string value, for the expected data where <c>&lt;post&gt;</c> stands.</summary>
+    private static string Quoted(string json) => JsonSerializer.Serialize(json);
+
+    private static WebSocketEvent Parse(ClusterEvent e) =>
+        WebSocketEvent.Parse(new LoggedEvent(new EventCursor(1, 1), e)) ?? throw new InvalidOperationException("not parsed");
+}

@@ -58,7 +58,7 @@ public sealed partial class TracingAndEdgeTests
     }
 
     /// <summary>
-    /// The template's placeholders are exactly those the launcher (deploy/local/cluster) and the test harness's edge
+    /// The template's placeholders are exactly those the launcher (deploy/local/lib/edge.sh) and the test harness's edge
     /// (tests/harness/EdgeProxy.cs) fill in; a new one in only one place would reach nginx unreplaced.
     /// </summary>
     [Fact]
@@ -68,7 +68,7 @@ public sealed partial class TracingAndEdgeTests
         var body = string.Join('\n', template.Split('\n').Where(l => !l.TrimStart().StartsWith('#')));
         var placeholders = Placeholder().Matches(body).Select(m => m.Value).ToHashSet();
         Assert.Equal(8, placeholders.Count);
-        foreach (var renderer in new[] { "deploy/local/cluster", "tests/harness/EdgeProxy.cs" })
+        foreach (var renderer in new[] { "deploy/local/lib/edge.sh", "tests/harness/EdgeProxy.cs" })
         {
             var filled = Placeholder().Matches(File.ReadAllText(Manifests.PathOf(renderer))).Select(m => m.Value).ToHashSet();
             Assert.True(placeholders.SetEquals(filled), $"{renderer} fills {string.Join(' ', filled.Order())}; the template has {string.Join(' ', placeholders.Order())}");

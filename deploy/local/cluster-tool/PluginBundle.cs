@@ -18,6 +18,18 @@ public sealed record PluginBundle(FileInfo Archive, string Id, string Contents)
         {
             throw new ClusterToolException($"{file.FullName} is missing; run up without --no-build");
         }
+        try
+        {
+            return await DigestAsync(file, cancel);
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or InvalidOperationException)
+        {
+            throw new ClusterToolException($"{file.FullName} is not a plugin bundle: {e.Message}");
+        }
+    }
+
+    private static async Task<PluginBundle> DigestAsync(FileInfo file, CancellationToken cancel)
+    {
         await using var gzip = new GZipStream(file.OpenRead(), CompressionMode.Decompress);
         await using var tar = new TarReader(gzip);
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -35,7 +47,7 @@ public sealed record PluginBundle(FileInfo Archive, string Id, string Contents)
             {
                 data.Position = 0;
                 using var manifest = await JsonDocument.ParseAsync(data, cancellationToken: cancel);
-                id = manifest.RootElement.GetProperty("id").GetString();
+                id = manifest.RootElement.TryGetProperty("id", out var value) ? value.GetString() : null;
             }
         }
         return new PluginBundle(file, id ?? throw new ClusterToolException($"{file.FullName} has no plugin.json with an id"),

@@ -3,7 +3,20 @@ using Chat.ClusterTool;
 
 // What deploy/local/cluster says to the product: its HTTP API through the edge, and SQL on the primary for the one
 // grant the API cannot make. A failure prints "error: ..." as the launcher's own do, and exits with 1.
-var url = new Option<Uri>("--url") { Description = "The cluster's edge, e.g. http://127.0.0.1:8065", Required = true };
+var url = new Option<Uri>("--url")
+{
+    Description = "The cluster's edge, e.g. http://127.0.0.1:8065",
+    Required = true,
+    CustomParser = result =>
+    {
+        if (Uri.TryCreate(result.Tokens[0].Value, UriKind.Absolute, out var uri))
+        {
+            return uri;
+        }
+        result.AddError($"--url {result.Tokens[0].Value} is not an absolute URL");
+        return null;
+    },
+};
 var database = new Option<string>("--database")
 {
     Description = "Npgsql connection string of the primary as a superuser (for the system_admin grant)",

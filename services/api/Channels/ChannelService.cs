@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
 using Chat.Api.Events;
 using Chat.Api.Plugins;
@@ -19,17 +18,16 @@ public sealed record AddChannelMemberRequest(string? UserId);
 /// <summary>Mattermost's ChannelPatch: absent (null) fields stay as they are.</summary>
 public sealed record ChannelPatchRequest(string? Name, string? DisplayName, string? Purpose, string? Header);
 
-public sealed partial class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, Outbox outbox, PluginHooks plugins, ChatConfig config)
+public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, Outbox outbox, PluginHooks plugins, ChatConfig config)
 {
     public async Task<Channel> CreateAsync(CreateChannelRequest request, Session caller)
     {
         var teamId = Input.Id(request.TeamId, "team_id");
-        var type = request.Type ?? ChannelTypes.Open;
-        if (type is not (ChannelTypes.Open or ChannelTypes.Private))
+        var channel = new Channel { Id = Ids.New(), TeamId = teamId, Type = request.Type ?? ChannelTypes.Open, Name = (request.Name ?? "").Trim(), CreatorId = caller.UserId };
+        if (channel.IsValid() is { } invalid)
         {
-            throw AppErrorException.BadRequest("model.channel.is_valid.type.app_error", "Channel type must be 'O' (public) or 'P' (private).");
+            throw invalid;
         }
-        var name = ValidName(request.Name);
         _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
         Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
         if (await channels.CountForTeamAsync(teamId) >= config.TeamSettings.MaxChannelsPerTeam)
@@ -37,18 +35,13 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
             throw AppErrorException.BadRequest("api.channel.create_channel.max_channel_limit.app_error", "This team has reached its maximum number of channels.");
         }
         var now = ChatDatabase.NowMs();
-        var channel = new Channel
+        channel = channel with
         {
-            Id = Ids.New(),
             CreateAt = now,
             UpdateAt = now,
-            TeamId = teamId,
-            Type = type,
-            Name = name,
             DisplayName = Input.Text(request.DisplayName, "display_name", 1, 64),
             Purpose = Input.Text(request.Purpose, "purpose", 0, 250),
             Header = Input.Text(request.Header, "header", 0, 1024),
-            CreatorId = caller.UserId,
         };
         try
         {
@@ -80,9 +73,14 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         {
             throw AppErrorException.BadRequest("api.channel.patch_update_channel.direct.app_error", "The name of a direct message channel cannot be changed.");
         }
-        var patched = channel with
+        var patched = channel with { Name = patch.Name is null ? channel.Name : patch.Name.Trim() };
+        // Checked whole, as Mattermost's UpdateChannel does; a direct channel's name and type are the server's own.
+        if (!channel.IsDirect && patched.IsValid() is { } invalid)
         {
-            Name = patch.Name is null ? channel.Name : ValidName(patch.Name),
+            throw invalid;
+        }
+        patched = patched with
+        {
             DisplayName = patch.DisplayName is null ? channel.DisplayName : Input.Text(patch.DisplayName, "display_name", 1, 64),
             Purpose = patch.Purpose is null ? channel.Purpose : Input.Text(patch.Purpose, "purpose", 0, 250),
             Header = patch.Header is null ? channel.Header : Input.Text(patch.Header, "header", 0, 1024),
@@ -203,19 +201,6 @@ public sealed partial class ChannelService(ChannelStore channels, TeamStore team
         return access;
     }
 
-    private static string ValidName(string? value)
-    {
-        var name = (value ?? "").Trim();
-        if (!ChannelNamePattern().IsMatch(name) || name.Contains("__", StringComparison.Ordinal))
-        {
-            throw AppErrorException.BadRequest("model.channel.is_valid.name.app_error", "Channel name must be 1 to 64 lowercase letters, numbers, '-' or '_' and begin with a letter or number.");
-        }
-        return name;
-    }
-
     private static AppErrorException NameTaken() =>
         AppErrorException.BadRequest("store.sql_channel.save_channel.exists.app_error", "A channel with that name already exists on the same team.");
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
-    private static partial Regex ChannelNamePattern();
 }

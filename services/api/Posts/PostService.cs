@@ -28,30 +28,20 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
     public async Task<Post> CreateAsync(CreatePostRequest request, Session caller)
     {
         var channelId = Input.Id(request.ChannelId, "channel_id");
-        var message = ValidMessage(request.Message);
+        var post = new Post { Id = Ids.New(), UserId = caller.UserId, ChannelId = channelId, Message = request.Message ?? "" };
+        if (post.IsValid(MaxPostSizeRunes) is { } invalid)
+        {
+            throw invalid;
+        }
         var access = await channels.GetCachedAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(access.CanPost(caller));
-        var rootId = "";
-        if (!string.IsNullOrEmpty(request.RootId))
+        var rootId = await ValidRootIdAsync(request.RootId, channelId);
+        post = post with
         {
-            rootId = Input.Id(request.RootId, "root_id");
-            if (await posts.GetAsync(rootId) is not { } root || root.ChannelId != channelId)
-            {
-                throw AppErrorException.BadRequest("api.post.create_post.root_id.app_error", "Invalid root_id parameter.");
-            }
-        }
-        var pending = Input.Text(request.PendingPostId, "pending_post_id", 0, 64);
-        var type = ValidType(request.Type);
-        var post = new Post
-        {
-            Id = Ids.New(),
-            UserId = caller.UserId,
-            ChannelId = channelId,
             RootId = rootId,
-            Message = message,
-            Type = type,
+            PendingPostId = Input.Text(request.PendingPostId, "pending_post_id", 0, 64),
+            Type = ValidType(request.Type),
             Props = request.Props ?? [],
-            PendingPostId = pending,
         };
         return await StoreAsync(post, access.Channel, caller, PluginCalls.Context(caller));
     }
@@ -77,25 +67,13 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         {
             throw AppErrorException.NotFound("Channel");
         }
-        var rootId = "";
-        if (!string.IsNullOrEmpty(request.RootId))
+        var rootId = await ValidRootIdAsync(request.RootId, channelId);
+        var post = new Post { Id = Ids.New(), UserId = author.Id, ChannelId = channelId, RootId = rootId, Message = request.Message ?? "", Props = request.Props ?? [] };
+        if (post.IsValid(MaxPostSizeRunes) is { } invalid)
         {
-            rootId = Input.Id(request.RootId, "root_id");
-            if (await posts.GetAsync(rootId) is not { } root || root.ChannelId != channelId)
-            {
-                throw AppErrorException.BadRequest("api.post.create_post.root_id.app_error", "Invalid root_id parameter.");
-            }
+            throw invalid;
         }
-        var post = new Post
-        {
-            Id = Ids.New(),
-            UserId = author.Id,
-            ChannelId = channelId,
-            RootId = rootId,
-            Message = ValidMessage(request.Message),
-            Type = ValidType(request.Type),
-            Props = request.Props ?? [],
-        };
+        post = post with { Type = ValidType(request.Type) };
         var sender = new Session { Id = "", UserId = author.Id, Roles = author.Roles, Username = author.Username, CsrfToken = "" };
         return await StoreAsync(post, channel, sender, new PluginSdk.PluginContext());
     }
@@ -115,7 +93,11 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
                 var message = "Post rejected by plugin. " + rejection;
                 throw new AppErrorException(400, message, message);
             }
-            post = post with { Message = ValidMessage(changed.Message), Props = changed.Props ?? [] };
+            post = post with { Message = changed.Message ?? "", Props = changed.Props ?? [] };
+            if (post.IsValid(MaxPostSizeRunes) is { } invalid)
+            {
+                throw invalid;
+            }
         }
         var created = await writer.CreateAsync(post, channel, sender);
         if (plugins.AnyImplements(PluginHooks.Names.MessageHasBeenPosted))
@@ -138,9 +120,12 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         var post = await posts.GetAsync(postId) ?? throw AppErrorException.NotFound("Post");
         var access = await channels.GetAccessAsync(post.ChannelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(caller.IsSystemAdmin || (post.UserId == caller.UserId && access.CanPost(caller)));
-        var message = request.Message is null ? null : ValidMessage(request.Message);
+        if (request.Message is not null && (post with { Message = request.Message }).IsValid(MaxPostSizeRunes) is { } invalid)
+        {
+            throw invalid;
+        }
         var patched = await outbox.WriteAsync(
-            tx => posts.PatchAsync(tx, postId, message, request.IsPinned, request.Props),
+            tx => posts.PatchAsync(tx, postId, request.Message, request.IsPinned, request.Props),
             p => p is null ? [] : [WebSocketEvents.PostEdited.Create(p)]);
         return patched ?? throw AppErrorException.NotFound("Post");
     }
@@ -184,14 +169,18 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         return type;
     }
 
-    private string ValidMessage(string? message)
+    private int MaxPostSizeRunes => config.ServiceSettings.MaxPostSizeRunes;
+
+    /// <summary>A reply's root: an existing post of the same channel; "" for a post that starts a thread.</summary>
+    private async Task<string> ValidRootIdAsync(string? rootId, string channelId)
     {
-        var text = message ?? "";
-        var runes = text.EnumerateRunes().Count();
-        if (string.IsNullOrWhiteSpace(text) || runes > config.ServiceSettings.MaxPostSizeRunes)
+        if (string.IsNullOrEmpty(rootId))
         {
-            throw AppErrorException.BadRequest("model.post.is_valid.msg.app_error", $"A message must have 1 to {config.ServiceSettings.MaxPostSizeRunes} characters.");
+            return "";
         }
-        return text;
+        var id = Input.Id(rootId, "root_id");
+        return await posts.GetAsync(id) is { } root && root.ChannelId == channelId
+            ? id
+            : throw AppErrorException.BadRequest("api.post.create_post.root_id.app_error", "Invalid root_id parameter.");
     }
 }

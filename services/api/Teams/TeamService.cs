@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
 using Chat.Api.Events;
 using Chat.ClientEvents;
@@ -13,33 +12,22 @@ public sealed record CreateTeamRequest(string? Name, string? DisplayName, string
 
 public sealed record AddTeamMemberRequest(string? TeamId, string? UserId);
 
-public sealed partial class TeamService(TeamStore teams, UserStore users, Outbox outbox, ChatConfig config)
+public sealed class TeamService(TeamStore teams, UserStore users, Outbox outbox, ChatConfig config)
 {
-    // URL segments of the web app that a team name would shadow.
-    private static readonly HashSet<string> ReservedNames = ["admin", "api", "channel", "claim", "error", "files", "help", "landing", "login", "mfa", "oauth", "plug", "plugins", "post", "signup", "boards", "playbooks"];
-
     public async Task<Team> CreateAsync(CreateTeamRequest request, Session caller)
     {
-        var name = (request.Name ?? "").Trim();
-        if (!TeamNamePattern().IsMatch(name) || ReservedNames.Contains(name))
+        var team = new Team { Id = Ids.New(), Name = (request.Name ?? "").Trim(), Type = request.Type ?? TeamTypes.Open, DisplayName = "" };
+        if (team.IsValid() is { } invalid)
         {
-            throw AppErrorException.BadRequest("model.team.is_valid.url.app_error", "Team name must be 2 to 64 lowercase letters, numbers or '-', begin with a letter, and not be a reserved word.");
-        }
-        var type = request.Type ?? TeamTypes.Open;
-        if (type is not (TeamTypes.Open or TeamTypes.InviteOnly))
-        {
-            throw AppErrorException.BadRequest("model.team.is_valid.type.app_error", "Team type must be 'O' (open) or 'I' (invite only).");
+            throw invalid;
         }
         var now = ChatDatabase.NowMs();
-        var team = new Team
+        team = team with
         {
-            Id = Ids.New(),
             CreateAt = now,
             UpdateAt = now,
-            Name = name,
             DisplayName = Input.Text(request.DisplayName, "display_name", 1, 64),
             Description = Input.Text(request.Description, "description", 0, 255),
-            Type = type,
             InviteId = Ids.New(),
             AllowOpenInvite = request.AllowOpenInvite ?? false,
         };
@@ -118,7 +106,4 @@ public sealed partial class TeamService(TeamStore teams, UserStore users, Outbox
     }
 
     private static bool IsJoinable(Team team) => team.Type == TeamTypes.Open && team.AllowOpenInvite && team.DeleteAt == 0;
-
-    [GeneratedRegex("^[a-z][a-z0-9-]{1,63}$")]
-    private static partial Regex TeamNamePattern();
 }

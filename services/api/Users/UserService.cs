@@ -1,5 +1,3 @@
-using System.Net.Mail;
-using System.Text.RegularExpressions;
 using Chat.Api.Authorization;
 using Chat.Api.Events;
 using Chat.ClientEvents;
@@ -21,33 +19,30 @@ public sealed record LoginRequest(string? LoginId, string? Password, string? Dev
 /// <summary>A successful login: the user, and the secrets the endpoint hands out as header and cookies.</summary>
 public sealed record LoginResult(User User, string Token, string Csrf, DateTimeOffset Expires);
 
-public sealed partial class UserService(UserStore users, SessionStore sessions, IPasswordHasher<User> hasher, Outbox outbox, ChatConfig config)
+public sealed class UserService(UserStore users, SessionStore sessions, IPasswordHasher<User> hasher, Outbox outbox, ChatConfig config)
 {
-    // Names Mattermost reserves for mentions and system use.
-    private static readonly HashSet<string> ReservedUsernames = ["all", "channel", "here", "matterbot", "system", "surveybot", "feedbackbot"];
-
     public async Task<User> CreateAsync(CreateUserRequest request, Session? caller)
     {
         if (!config.TeamSettings.EnableOpenServer && caller?.IsSystemAdmin != true)
         {
             throw new AppErrorException(403, "api.user.create_user.no_open_server", "This server does not allow open signups. Please speak with your Administrator to receive an invitation.");
         }
-        var username = ValidUsername(request.Username);
-        var email = ValidEmail(request.Email);
-        var password = request.Password ?? "";
-        if (password.Length < config.PasswordSettings.MinimumLength || password.Length > 256)
+        var user = new User { Id = Ids.New(), Username = User.NormalizeUsername(request.Username), Email = User.NormalizeEmail(request.Email) };
+        if (user.IsValid() is { } invalid)
         {
-            throw AppErrorException.BadRequest("model.user.is_valid.pwd.app_error", $"Your password must contain between {config.PasswordSettings.MinimumLength} and 256 characters.");
+            throw invalid;
+        }
+        var password = request.Password ?? "";
+        if (User.IsValidPassword(password, config.PasswordSettings.MinimumLength) is { } invalidPassword)
+        {
+            throw invalidPassword;
         }
         var now = ChatDatabase.NowMs();
-        var user = new User
+        user = user with
         {
-            Id = Ids.New(),
             CreateAt = now,
             UpdateAt = now,
             LastPasswordUpdate = now,
-            Username = username,
-            Email = email,
             FirstName = Input.Text(request.FirstName, "first_name", 0, 64),
             LastName = Input.Text(request.LastName, "last_name", 0, 64),
             Nickname = Input.Text(request.Nickname, "nickname", 0, 64),
@@ -76,10 +71,12 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
     /// </summary>
     public async Task<User> EnsureBotAsync(string? username, string? displayName)
     {
-        var name = (username ?? "").Trim().ToLowerInvariant();
-        if (!UsernamePattern().IsMatch(name) || ReservedUsernames.Contains(name))
+        var name = User.NormalizeUsername(username);
+        // Mattermost's bot accounts have a placeholder address under localhost.
+        var bot = new User { Id = Ids.New(), Username = name, Email = $"{name}@localhost", IsBot = true };
+        if (bot.IsValid() is { } invalid)
         {
-            throw AppErrorException.BadRequest("model.user.is_valid.username.app_error", "A bot's username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols '.', '-', and '_'.");
+            throw invalid;
         }
         var firstName = Input.Text(displayName, "display_name", 0, 64);
         if (await users.GetByUsernameAsync(name) is { } existing)
@@ -87,8 +84,7 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
             return ExistingBot(existing);
         }
         var now = ChatDatabase.NowMs();
-        // Mattermost's bot accounts have a placeholder address under localhost.
-        var bot = new User { Id = Ids.New(), CreateAt = now, UpdateAt = now, Username = name, Email = $"{name}@localhost", FirstName = firstName, IsBot = true };
+        bot = bot with { CreateAt = now, UpdateAt = now, FirstName = firstName };
         try
         {
             return await outbox.WriteAsync(tx => users.CreateAsync(tx, bot, ""), created => [WebSocketEvents.NewUser.Create(created.Id)]);
@@ -153,7 +149,7 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
 
     public async Task<User> GetByUsernameAsync(string username, Session caller)
     {
-        var name = username.Trim().ToLowerInvariant();
+        var name = User.NormalizeUsername(username);
         if (name.Length is 0 or > 64)
         {
             throw AppErrorException.InvalidParam("username");
@@ -191,8 +187,16 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
         }
         var patched = user with
         {
-            Username = patch.Username is null ? user.Username : ValidUsername(patch.Username),
-            Email = patch.Email is null ? user.Email : ValidEmail(patch.Email),
+            Username = patch.Username is null ? user.Username : User.NormalizeUsername(patch.Username),
+            Email = patch.Email is null ? user.Email : User.NormalizeEmail(patch.Email),
+        };
+        // As in Mattermost's UpdateUser, the patched user is checked whole (its stored fields passed the same rules).
+        if (patched.IsValid() is { } invalid)
+        {
+            throw invalid;
+        }
+        patched = patched with
+        {
             Nickname = patch.Nickname is null ? user.Nickname : Input.Text(patch.Nickname, "nickname", 0, 64),
             FirstName = patch.FirstName is null ? user.FirstName : Input.Text(patch.FirstName, "first_name", 0, 64),
             LastName = patch.LastName is null ? user.LastName : Input.Text(patch.LastName, "last_name", 0, 64),
@@ -242,31 +246,8 @@ public sealed partial class UserService(UserStore users, SessionStore sessions, 
         };
     }
 
-    private static string ValidUsername(string? value)
-    {
-        var username = (value ?? "").Trim().ToLowerInvariant();
-        if (!UsernamePattern().IsMatch(username) || ReservedUsernames.Contains(username))
-        {
-            throw AppErrorException.BadRequest("model.user.is_valid.username.app_error", "Username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols '.', '-', and '_'.");
-        }
-        return username;
-    }
-
-    private static string ValidEmail(string? value)
-    {
-        var email = (value ?? "").Trim().ToLowerInvariant();
-        if (email.Length > 128 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email)
-        {
-            throw AppErrorException.BadRequest("model.user.is_valid.email.app_error", "Please enter a valid email address.");
-        }
-        return email;
-    }
-
     private static readonly User DummyUser = new() { Id = "", Username = "" };
 
     private static AppErrorException InvalidCredentials() =>
         new(401, "api.user.login.invalid_credentials_email_username", "Enter a valid email or username and/or password.");
-
-    [GeneratedRegex("^[a-z][a-z0-9._-]{2,21}$")]
-    private static partial Regex UsernamePattern();
 }

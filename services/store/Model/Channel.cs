@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using Chat.ServiceDefaults;
+
 namespace Chat.Store.Model;
 
 public static class ChannelTypes
@@ -8,7 +11,7 @@ public static class ChannelTypes
     public const string Group = "G";
 }
 
-public sealed record Channel
+public sealed partial record Channel
 {
     public required string Id { get; init; }
     public long CreateAt { get; init; }
@@ -30,6 +33,32 @@ public sealed record Channel
     /// <summary>Direct channels are named after their two members, smaller id first, as Mattermost does.</summary>
     public static string DirectName(string userA, string userB) =>
         string.CompareOrdinal(userA, userB) < 0 ? $"{userA}__{userB}" : $"{userB}__{userA}";
+
+    /// <summary>
+    /// A team channel's name: 1 to 64 of <c>a-z 0-9 - _</c>, beginning with a letter or digit, without the
+    /// <c>__</c> that marks a direct channel's name.
+    /// </summary>
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name) && !name.Contains("__", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Mattermost's Channel.IsValid for a channel a client defines (model.channel.is_valid.*): open or private, with a
+    /// valid name; the first rule broken, or null. Direct channels are the server's own (<see cref="DirectName"/>).
+    /// </summary>
+    public AppErrorException? IsValid()
+    {
+        if (Type is not (ChannelTypes.Open or ChannelTypes.Private))
+        {
+            return AppErrorException.BadRequest("model.channel.is_valid.type.app_error", "Channel type must be 'O' (public) or 'P' (private).");
+        }
+        if (!IsValidName(Name))
+        {
+            return AppErrorException.BadRequest("model.channel.is_valid.name.app_error", "Channel name must be 1 to 64 lowercase letters, numbers, '-' or '_' and begin with a letter or number.");
+        }
+        return null;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
+    private static partial Regex NamePattern();
 }
 
 public sealed record ChannelMember

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Chat.ServiceDefaults;
 
 namespace Chat.Store.Model;
 
@@ -21,6 +22,15 @@ public sealed record Post
     public string PendingPostId { get; init; } = "";
     public long ReplyCount { get; init; }
     public Dictionary<string, JsonElement> Metadata { get; init; } = [];
+
+    /// <summary>
+    /// Mattermost's Post.IsValid for the rules this server keeps (model.post.is_valid.*): a message that is not blank
+    /// and has at most <paramref name="maxPostSizeRunes"/> characters (ServiceSettings.MaxPostSizeRunes); null when valid.
+    /// </summary>
+    public AppErrorException? IsValid(int maxPostSizeRunes) =>
+        string.IsNullOrWhiteSpace(Message) || Message.EnumerateRunes().Count() > maxPostSizeRunes
+            ? AppErrorException.BadRequest("model.post.is_valid.msg.app_error", $"A message must have 1 to {maxPostSizeRunes} characters.")
+            : null;
 }
 
 /// <summary>Mattermost's PostList: ids newest first, the posts by id, and the neighbours of the page.</summary>

@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using Chat.ServiceDefaults;
+
 namespace Chat.Store.Model;
 
 public static class TeamTypes
@@ -6,8 +9,11 @@ public static class TeamTypes
     public const string InviteOnly = "I";
 }
 
-public sealed record Team
+public sealed partial record Team
 {
+    // URL segments of the web app that a team name would shadow.
+    private static readonly HashSet<string> ReservedNames = ["admin", "api", "channel", "claim", "error", "files", "help", "landing", "login", "mfa", "oauth", "plug", "plugins", "post", "signup", "boards", "playbooks"];
+
     public required string Id { get; init; }
     public long CreateAt { get; init; }
     public long UpdateAt { get; init; }
@@ -21,6 +27,26 @@ public sealed record Team
     public string AllowedDomains { get; init; } = "";
     public string InviteId { get; init; } = "";
     public bool AllowOpenInvite { get; init; }
+
+    /// <summary>The team's URL name: a letter, then 1 to 63 of <c>a-z 0-9 -</c>; not a path of the web app.</summary>
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name) && !ReservedNames.Contains(name);
+
+    /// <summary>Mattermost's Team.IsValid for the rules this server keeps (model.team.is_valid.*): the first one broken, or null.</summary>
+    public AppErrorException? IsValid()
+    {
+        if (!IsValidName(Name))
+        {
+            return AppErrorException.BadRequest("model.team.is_valid.url.app_error", "Team name must be 2 to 64 lowercase letters, numbers or '-', begin with a letter, and not be a reserved word.");
+        }
+        if (Type is not (TeamTypes.Open or TeamTypes.InviteOnly))
+        {
+            return AppErrorException.BadRequest("model.team.is_valid.type.app_error", "Team type must be 'O' (open) or 'I' (invite only).");
+        }
+        return null;
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{1,63}$")]
+    private static partial Regex NamePattern();
 }
 
 public sealed record TeamMember

@@ -1,8 +1,17 @@
+using System.Net.Mail;
+using System.Text.RegularExpressions;
+using Chat.ServiceDefaults;
+
 namespace Chat.Store.Model;
 
 /// <summary>A user as Mattermost's API shows it. The password hash never leaves the store.</summary>
-public sealed record User
+public sealed partial record User
 {
+    public const int MaxPasswordLength = 256;
+
+    // Names Mattermost reserves for mentions and system use.
+    private static readonly HashSet<string> ReservedUsernames = ["all", "channel", "here", "matterbot", "system", "surveybot", "feedbackbot"];
+
     public required string Id { get; init; }
     public long CreateAt { get; init; }
     public long UpdateAt { get; init; }
@@ -30,4 +39,43 @@ public sealed record User
 
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsSystemAdmin => Model.Roles.Contains(Roles, Model.Roles.SystemAdmin);
+
+    /// <summary>Usernames are kept trimmed and in lower case, so they compare as Mattermost compares them.</summary>
+    public static string NormalizeUsername(string? username) => (username ?? "").Trim().ToLowerInvariant();
+
+    public static string NormalizeEmail(string? email) => (email ?? "").Trim().ToLowerInvariant();
+
+    /// <summary>A letter, then 2 to 21 of <c>a-z 0-9 . - _</c>; not a name reserved for mentions or the system.</summary>
+    public static bool IsValidUsername(string username) => UsernamePattern().IsMatch(username) && !ReservedUsernames.Contains(username);
+
+    public static bool IsValidEmail(string email) =>
+        email.Length <= 128 && MailAddress.TryCreate(email, out var parsed) && parsed.Address == email;
+
+    /// <summary>
+    /// Mattermost's User.IsValid for the rules this server keeps (model.user.is_valid.*): the first one broken, or
+    /// null. A bot's placeholder address, <c>{username}@localhost</c>, is the server's own and always accepted.
+    /// </summary>
+    public AppErrorException? IsValid()
+    {
+        if (!IsValidUsername(Username))
+        {
+            return AppErrorException.BadRequest("model.user.is_valid.username.app_error", IsBot
+                ? "A bot's username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols '.', '-', and '_'."
+                : "Username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols '.', '-', and '_'.");
+        }
+        if (!IsValidEmail(Email) && !(IsBot && Email == $"{Username}@localhost"))
+        {
+            return AppErrorException.BadRequest("model.user.is_valid.email.app_error", "Please enter a valid email address.");
+        }
+        return null;
+    }
+
+    /// <summary>The password rule (PasswordSettings.MinimumLength up to <see cref="MaxPasswordLength"/>); the plain password is never part of a User.</summary>
+    public static AppErrorException? IsValidPassword(string password, int minimumLength) =>
+        password.Length < minimumLength || password.Length > MaxPasswordLength
+            ? AppErrorException.BadRequest("model.user.is_valid.pwd.app_error", $"Your password must contain between {minimumLength} and {MaxPasswordLength} characters.")
+            : null;
+
+    [GeneratedRegex("^[a-z][a-z0-9._-]{2,21}$")]
+    private static partial Regex UsernamePattern();
 }

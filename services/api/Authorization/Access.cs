@@ -4,7 +4,7 @@ using Chat.Store.Postgres;
 
 namespace Chat.Api.Authorization;
 
-/// <summary>Mattermost's default permission scheme for what a session may see and do in a channel.</summary>
+/// <summary>Mattermost's default permission scheme for what a session may see and do.</summary>
 public static class Access
 {
     public static bool CanRead(this ChannelAccess access, Session session) =>
@@ -25,5 +25,24 @@ public static class Access
         {
             throw AppErrorException.Forbidden();
         }
+    }
+
+    /// <summary>Mattermost's SessionHasPermissionTo(manage_system): system admins only, a 403 for anyone else.</summary>
+    public static void DemandSystemAdmin(Session session) => Demand(session.IsSystemAdmin);
+
+    /// <summary>
+    /// Every route of <paramref name="builder"/> (a group, usually) is for system admins: authentication is required
+    /// and <see cref="DemandSystemAdmin"/> runs after the request is bound, before the handler. Filters added to the
+    /// group earlier run first.
+    /// </summary>
+    public static TBuilder RequireSystemAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.RequireAuthorization();
+        builder.AddEndpointFilter(static (invocation, next) =>
+        {
+            DemandSystemAdmin(invocation.HttpContext.Features.Get<Session>() ?? throw AppErrorException.Unauthorized());
+            return next(invocation);
+        });
+        return builder;
     }
 }

@@ -1,4 +1,4 @@
-using Chat.Authentication;
+using Chat.Api.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Chat.Api.Cluster;
@@ -7,11 +7,11 @@ public static class ClusterEndpoints
 {
     public static void MapCluster(this RouteGroupBuilder api)
     {
-        api.MapGet("/cluster/status", GetStatusAsync).RequireAuthorization();
+        api.MapGroup("/cluster").RequireSystemAdmin().MapGet("/status", GetStatusAsync);
     }
 
-    private static async Task<Ok<IReadOnlyList<ClusterNodeStatus>>> GetStatusAsync(HttpContext context, ClusterService service) =>
-        TypedResults.Ok(await service.GetStatusAsync(CurrentSession.Of(context), context.RequestAborted));
+    private static async Task<Ok<IReadOnlyList<ClusterNodeStatus>>> GetStatusAsync(ClusterService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await service.GetStatusAsync(cancellationToken));
 
     /// <summary>
     /// The System Console's High Availability view at /admin/cluster: a static page whose script signs an admin in

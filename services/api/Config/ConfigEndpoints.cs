@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Chat.Api.Authorization;
-using Chat.Authentication;
 using Chat.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,30 +9,20 @@ public static class ConfigEndpoints
 {
     public static void MapConfig(this RouteGroupBuilder api)
     {
-        var config = api.MapGroup("/config");
-        config.MapGet("/", Get).RequireAuthorization();
-        config.MapPut("/", UpdateAsync).RequireAuthorization();
-        config.MapPost("/reload", ReloadAsync).RequireAuthorization();
-        config.MapGet("/client", Client);
+        var config = api.MapGroup("/config").RequireSystemAdmin();
+        config.MapGet("/", Get);
+        config.MapPut("/", UpdateAsync);
+        config.MapPost("/reload", ReloadAsync);
+
+        api.MapGet("/config/client", Client);
     }
 
-    private static Ok<JsonObject> Get(HttpContext context, ConfigService service)
-    {
-        Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
-        return TypedResults.Ok(service.Get());
-    }
+    private static Ok<JsonObject> Get(ConfigService service) => TypedResults.Ok(service.Get());
 
-    private static async Task<Ok<JsonObject>> UpdateAsync(JsonObject? body, HttpContext context, ConfigService service)
-    {
-        Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
-        return TypedResults.Ok(await service.UpdateAsync(Input.Body(body)));
-    }
+    private static async Task<Ok<JsonObject>> UpdateAsync(JsonObject? body, ConfigService service) =>
+        TypedResults.Ok(await service.UpdateAsync(Input.Body(body)));
 
-    private static async Task<Ok<ConfigReloadResult>> ReloadAsync(HttpContext context, ConfigService service)
-    {
-        Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
-        return TypedResults.Ok(await service.ReloadAsync());
-    }
+    private static async Task<Ok<ConfigReloadResult>> ReloadAsync(ConfigService service) => TypedResults.Ok(await service.ReloadAsync());
 
     /// <summary>Only the old format exists; asking for another is bad input.</summary>
     private static Ok<Dictionary<string, string>> Client(string? format, ConfigService service)

@@ -1,5 +1,4 @@
 using Chat.Api.Authorization;
-using Chat.Authentication;
 using Chat.Jobs.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -10,31 +9,31 @@ public static class DataRetentionEndpoints
 {
     public static void MapDataRetention(this RouteGroupBuilder api)
     {
-        var policies = api.MapGroup("/data_retention/policies").RequireAuthorization();
+        var policies = api.MapGroup("/data_retention/policies").RequireSystemAdmin();
         policies.MapGet("/", ListAsync);
         policies.MapPost("/", CreateAsync);
         policies.MapGet("/{policyId}", GetAsync);
         policies.MapDelete("/{policyId}", DeleteAsync);
     }
 
-    private static async Task<Ok<RetentionPolicyList>> ListAsync(int? page, [FromQuery(Name = "per_page")] int? perPage, HttpContext context, DataRetentionService service)
+    private static async Task<Ok<RetentionPolicyList>> ListAsync(int? page, [FromQuery(Name = "per_page")] int? perPage, DataRetentionService service)
     {
         var (p, pp) = Input.Paging(page, perPage);
-        return TypedResults.Ok(await service.ListAsync(p, pp, CurrentSession.Of(context)));
+        return TypedResults.Ok(await service.ListAsync(p, pp));
     }
 
-    private static async Task<Created<RetentionPolicy>> CreateAsync(CreateRetentionPolicyRequest? body, HttpContext context, DataRetentionService service)
+    private static async Task<Created<RetentionPolicy>> CreateAsync(CreateRetentionPolicyRequest? body, DataRetentionService service)
     {
-        var policy = await service.CreateAsync(Input.Body(body), CurrentSession.Of(context));
+        var policy = await service.CreateAsync(Input.Body(body));
         return TypedResults.Created($"/api/v4/data_retention/policies/{policy.Id}", policy);
     }
 
-    private static async Task<Ok<RetentionPolicy>> GetAsync(string policyId, HttpContext context, DataRetentionService service) =>
-        TypedResults.Ok(await service.GetAsync(Input.Id(policyId, "policy_id"), CurrentSession.Of(context)));
+    private static async Task<Ok<RetentionPolicy>> GetAsync(string policyId, DataRetentionService service) =>
+        TypedResults.Ok(await service.GetAsync(Input.Id(policyId, "policy_id")));
 
-    private static async Task<Ok<StatusOk>> DeleteAsync(string policyId, HttpContext context, DataRetentionService service)
+    private static async Task<Ok<StatusOk>> DeleteAsync(string policyId, DataRetentionService service)
     {
-        await service.DeleteAsync(Input.Id(policyId, "policy_id"), CurrentSession.Of(context));
+        await service.DeleteAsync(Input.Id(policyId, "policy_id"));
         return TypedResults.Ok(StatusOk.Instance);
     }
 }

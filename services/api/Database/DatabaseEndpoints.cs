@@ -1,5 +1,4 @@
 using Chat.Api.Authorization;
-using Chat.Authentication;
 using Chat.BuildingBlocks.PubSub;
 using Chat.Store.Cluster;
 using Chat.Store.Routing;
@@ -11,26 +10,21 @@ public static class DatabaseEndpoints
 {
     public static void MapDatabase(this RouteGroupBuilder api)
     {
-        var database = api.MapGroup("/database").RequireAuthorization();
+        var database = api.MapGroup("/database").RequireSystemAdmin();
         database.MapPost("/recycle", RecycleAsync);
         // Not a Mattermost route: which pool serves reads, and whether each replica is in use.
         database.MapGet("/routing", Routing);
     }
 
     /// <summary>Every node of every service closes its idle connections and rebuilds its replica pools.</summary>
-    private static async Task<Ok<StatusOk>> RecycleAsync(HttpContext context, DatabaseRouter router, IEventBus bus)
+    private static async Task<Ok<StatusOk>> RecycleAsync(DatabaseRouter router, IEventBus bus)
     {
-        Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
         router.Recycle();
         await Config.ConfigService.PublishAsync(bus, ClusterOperations.RecycleEvent());
         return TypedResults.Ok(StatusOk.Instance);
     }
 
-    private static Ok<DatabaseRoutingStatus> Routing(HttpContext context, DatabaseRouter router)
-    {
-        Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
-        return TypedResults.Ok(router.Status());
-    }
+    private static Ok<DatabaseRoutingStatus> Routing(DatabaseRouter router) => TypedResults.Ok(router.Status());
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Chat.Api.Authorization;
-using Chat.Authentication;
 using Chat.Jobs.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -10,7 +9,7 @@ public static class JobsEndpoints
 {
     public static void MapJobs(this RouteGroupBuilder api)
     {
-        var jobs = api.MapGroup("/jobs").RequireAuthorization();
+        var jobs = api.MapGroup("/jobs").RequireSystemAdmin();
         jobs.MapGet("/", ListAsync);
         jobs.MapPost("/", CreateAsync);
         jobs.MapGet("/type/{type}", ListByTypeAsync);
@@ -21,37 +20,37 @@ public static class JobsEndpoints
 
     private static async Task<Ok<IReadOnlyList<Job>>> ListAsync(
         int? page, [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "job_type")] string? jobType, string? status,
-        HttpContext context, JobService service)
+        JobService service)
     {
         var (p, pp) = Input.Paging(page, perPage);
-        return TypedResults.Ok(await service.ListAsync(jobType, status, p, pp, CurrentSession.Of(context)));
+        return TypedResults.Ok(await service.ListAsync(jobType, status, p, pp));
     }
 
     private static async Task<Ok<IReadOnlyList<Job>>> ListByTypeAsync(
-        string type, int? page, [FromQuery(Name = "per_page")] int? perPage, HttpContext context, JobService service)
+        string type, int? page, [FromQuery(Name = "per_page")] int? perPage, JobService service)
     {
         var (p, pp) = Input.Paging(page, perPage);
-        return TypedResults.Ok(await service.ListAsync(type, null, p, pp, CurrentSession.Of(context)));
+        return TypedResults.Ok(await service.ListAsync(type, null, p, pp));
     }
 
-    private static async Task<Created<Job>> CreateAsync(CreateJobRequest? body, HttpContext context, JobService service)
+    private static async Task<Created<Job>> CreateAsync(CreateJobRequest? body, JobService service)
     {
-        var job = await service.CreateAsync(Input.Body(body), CurrentSession.Of(context));
+        var job = await service.CreateAsync(Input.Body(body));
         return TypedResults.Created($"/api/v4/jobs/{job.Id}", job);
     }
 
-    private static async Task<Ok<Job>> GetAsync(string jobId, HttpContext context, JobService service) =>
-        TypedResults.Ok(await service.GetAsync(Input.Id(jobId, "job_id"), CurrentSession.Of(context)));
+    private static async Task<Ok<Job>> GetAsync(string jobId, JobService service) =>
+        TypedResults.Ok(await service.GetAsync(Input.Id(jobId, "job_id")));
 
-    private static async Task<Ok<StatusOk>> CancelAsync(string jobId, HttpContext context, JobService service)
+    private static async Task<Ok<StatusOk>> CancelAsync(string jobId, JobService service)
     {
-        await service.CancelAsync(Input.Id(jobId, "job_id"), CurrentSession.Of(context));
+        await service.CancelAsync(Input.Id(jobId, "job_id"));
         return TypedResults.Ok(StatusOk.Instance);
     }
 
-    private static async Task<PhysicalFileHttpResult> DownloadAsync(string jobId, HttpContext context, JobService service)
+    private static async Task<PhysicalFileHttpResult> DownloadAsync(string jobId, JobService service)
     {
-        var (path, fileName) = await service.DownloadAsync(Input.Id(jobId, "job_id"), CurrentSession.Of(context));
+        var (path, fileName) = await service.DownloadAsync(Input.Id(jobId, "job_id"));
         return TypedResults.PhysicalFile(path, "application/zip", fileName);
     }
 }

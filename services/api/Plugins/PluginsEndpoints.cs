@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Chat.Api.Authorization;
-using Chat.Authentication;
 using Chat.Configuration;
 using Chat.Plugins.Bundles;
 using Chat.ServiceDefaults;
@@ -19,7 +18,8 @@ public static class PluginsEndpoints
     public static void MapPlugins(this RouteGroupBuilder api)
     {
         var config = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<LiveConfig>();
-        var plugins = api.MapGroup("/plugins").RequireAuthorization();
+        // Mattermost's order: a malformed id first, then whether plugins (or uploads) are on, then permissions.
+        var plugins = api.MapGroup("/plugins").AddEndpointFilter(RequireAvailable).RequireSystemAdmin();
         plugins.MapPost("/", UploadAsync).WithMetadata(new UploadSizeLimit(config));
         plugins.MapGet("/", ListAsync);
         plugins.MapGet("/statuses", StatusesAsync);
@@ -34,57 +34,53 @@ public static class PluginsEndpoints
     /// </summary>
     private static async Task<Created<JsonObject>> UploadAsync(HttpContext context, PluginService service, LiveConfig config)
     {
-        service.DemandUploadsEnabled();
-        Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
         var (received, force) = await ReadFormAsync(context, service.Storage, config.Current.FileSettings.MaxFileSize);
         var manifest = await service.InstallAsync(received, force, context.RequestAborted);
         return TypedResults.Created($"/api/v4/plugins/{manifest["id"]}", manifest);
     }
 
-    private static async Task<Ok<PluginsResponse>> ListAsync(HttpContext context, PluginService service)
-    {
-        service.DemandPluginsEnabled();
-        Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
-        return TypedResults.Ok(await service.ListAsync(context.RequestAborted));
-    }
+    private static async Task<Ok<PluginsResponse>> ListAsync(PluginService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await service.ListAsync(cancellationToken));
 
-    private static async Task<Ok<IReadOnlyList<PluginStatusResponse>>> StatusesAsync(HttpContext context, PluginService service)
-    {
-        service.DemandPluginsEnabled();
-        Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
-        return TypedResults.Ok(await service.StatusesAsync(context.RequestAborted));
-    }
+    private static async Task<Ok<IReadOnlyList<PluginStatusResponse>>> StatusesAsync(PluginService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await service.StatusesAsync(cancellationToken));
 
-    private static async Task<Ok<StatusOk>> EnableAsync(string pluginId, HttpContext context, PluginService service)
+    private static async Task<Ok<StatusOk>> EnableAsync(string pluginId, PluginService service)
     {
-        Authorize(pluginId, context, service);
         await service.EnableAsync(pluginId);
         return TypedResults.Ok(StatusOk.Instance);
     }
 
-    private static async Task<Ok<StatusOk>> DisableAsync(string pluginId, HttpContext context, PluginService service)
+    private static async Task<Ok<StatusOk>> DisableAsync(string pluginId, PluginService service)
     {
-        Authorize(pluginId, context, service);
         await service.DisableAsync(pluginId);
         return TypedResults.Ok(StatusOk.Instance);
     }
 
-    private static async Task<Ok<StatusOk>> RemoveAsync(string pluginId, HttpContext context, PluginService service)
+    private static async Task<Ok<StatusOk>> RemoveAsync(string pluginId, PluginService service)
     {
-        Authorize(pluginId, context, service);
         await service.RemoveAsync(pluginId);
         return TypedResults.Ok(StatusOk.Instance);
     }
 
-    /// <summary>Mattermost's order: a malformed id first, then whether plugins are on, then permissions.</summary>
-    private static void Authorize(string pluginId, HttpContext context, PluginService service)
+    /// <summary>A well-formed plugin id in the URL, and plugins turned on (and uploads, on the route with <see cref="UploadSizeLimit"/>).</summary>
+    private static ValueTask<object?> RequireAvailable(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
-        if (!BundleManifest.IsValidId(pluginId))
+        var context = invocation.HttpContext;
+        if (context.GetRouteValue("pluginId") is string pluginId && !BundleManifest.IsValidId(pluginId))
         {
             throw new AppErrorException(400, "api.context.invalid_url_param.app_error", "Invalid or missing plugin_id parameter in request URL.");
         }
-        service.DemandPluginsEnabled();
-        Access.Demand(CurrentSession.Of(context).IsSystemAdmin);
+        var service = context.RequestServices.GetRequiredService<PluginService>();
+        if (context.GetEndpoint()?.Metadata.GetMetadata<UploadSizeLimit>() is null)
+        {
+            service.DemandPluginsEnabled();
+        }
+        else
+        {
+            service.DemandUploadsEnabled();
+        }
+        return next(invocation);
     }
 
     /// <summary>

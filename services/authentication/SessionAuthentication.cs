@@ -4,7 +4,6 @@ using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Chat.Store.Postgres;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +34,7 @@ public sealed class SessionAuthenticationHandler(
         {
             return AuthenticateResult.Fail("CSRF token missing or wrong");
         }
+        // Endpoint handlers take it as a parameter (Session.BindAsync).
         Context.Features.Set(session);
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, session.UserId)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
@@ -45,10 +45,4 @@ public sealed class SessionAuthenticationHandler(
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         ErrorHandlingMiddleware.WriteAsync(Context, 403, "api.context.permissions.app_error", "You do not have the appropriate permissions.", "");
-}
-
-/// <summary>The authenticated session, bindable as an endpoint parameter.</summary>
-public static class CurrentSession
-{
-    public static Session Of(HttpContext context) => context.Features.Get<Session>() ?? throw AppErrorException.Unauthorized();
 }

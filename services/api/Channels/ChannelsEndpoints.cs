@@ -1,5 +1,4 @@
 using Chat.Api.Authorization;
-using Chat.Authentication;
 using Chat.Store.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -22,42 +21,42 @@ public static class ChannelsEndpoints
         api.MapGet("/users/me/teams/{teamId}/channels", GetMineInTeamAsync).RequireAuthorization();
     }
 
-    private static async Task<Created<Channel>> CreateAsync(CreateChannelRequest? body, HttpContext context, ChannelService service)
+    private static async Task<Created<Channel>> CreateAsync(CreateChannelRequest? body, Session session, ChannelService service)
     {
-        var channel = await service.CreateAsync(Input.Body(body), CurrentSession.Of(context));
+        var channel = await service.CreateAsync(Input.Body(body), session);
         return TypedResults.Created($"/api/v4/channels/{channel.Id}", channel);
     }
 
-    private static async Task<Created<Channel>> CreateDirectAsync(string[]? body, HttpContext context, ChannelService service)
+    private static async Task<Created<Channel>> CreateDirectAsync(string[]? body, Session session, ChannelService service)
     {
-        var channel = await service.GetOrCreateDirectAsync(body, CurrentSession.Of(context));
+        var channel = await service.GetOrCreateDirectAsync(body, session);
         return TypedResults.Created($"/api/v4/channels/{channel.Id}", channel);
     }
 
-    private static async Task<Ok<Channel>> GetAsync(string channelId, HttpContext context, ChannelService service) =>
-        TypedResults.Ok(await service.GetAsync(Input.Id(channelId, "channel_id"), CurrentSession.Of(context)));
+    private static async Task<Ok<Channel>> GetAsync(string channelId, Session session, ChannelService service) =>
+        TypedResults.Ok(await service.GetAsync(Input.Id(channelId, "channel_id"), session));
 
-    private static async Task<Ok<Channel>> PatchAsync(string channelId, ChannelPatchRequest? body, HttpContext context, ChannelService service) =>
-        TypedResults.Ok(await service.PatchAsync(Input.Id(channelId, "channel_id"), Input.Body(body), CurrentSession.Of(context)));
+    private static async Task<Ok<Channel>> PatchAsync(string channelId, ChannelPatchRequest? body, Session session, ChannelService service) =>
+        TypedResults.Ok(await service.PatchAsync(Input.Id(channelId, "channel_id"), Input.Body(body), session));
 
-    private static async Task<Ok<IReadOnlyList<Channel>>> GetMineInTeamAsync(string teamId, HttpContext context, ChannelService service) =>
-        TypedResults.Ok(await service.GetMineInTeamAsync(Input.Id(teamId, "team_id"), CurrentSession.Of(context)));
+    private static async Task<Ok<IReadOnlyList<Channel>>> GetMineInTeamAsync(string teamId, Session session, ChannelService service) =>
+        TypedResults.Ok(await service.GetMineInTeamAsync(Input.Id(teamId, "team_id"), session));
 
-    private static async Task<Created<ChannelMember>> AddMemberAsync(string channelId, AddChannelMemberRequest? body, HttpContext context, ChannelService service)
+    private static async Task<Created<ChannelMember>> AddMemberAsync(string channelId, AddChannelMemberRequest? body, Session session, ChannelService service)
     {
-        var member = await service.AddMemberAsync(Input.Id(channelId, "channel_id"), Input.Body(body), CurrentSession.Of(context));
+        var member = await service.AddMemberAsync(Input.Id(channelId, "channel_id"), Input.Body(body), session);
         return TypedResults.Created($"/api/v4/channels/{channelId}/members/{member.UserId}", member);
     }
 
-    private static async Task<Ok<IReadOnlyList<ChannelMember>>> GetMembersAsync(string channelId, int? page, [FromQuery(Name = "per_page")] int? perPage, HttpContext context, ChannelService service)
+    private static async Task<Ok<IReadOnlyList<ChannelMember>>> GetMembersAsync(string channelId, int? page, [FromQuery(Name = "per_page")] int? perPage, Session session, ChannelService service)
     {
         var (p, pp) = Input.Paging(page, perPage);
-        return TypedResults.Ok(await service.GetMembersAsync(Input.Id(channelId, "channel_id"), p, pp, CurrentSession.Of(context)));
+        return TypedResults.Ok(await service.GetMembersAsync(Input.Id(channelId, "channel_id"), p, pp, session));
     }
 
-    private static async Task<Ok<StatusOk>> RemoveMemberAsync(string channelId, string userId, HttpContext context, ChannelService service)
+    private static async Task<Ok<StatusOk>> RemoveMemberAsync(string channelId, string userId, Session session, ChannelService service)
     {
-        await service.RemoveMemberAsync(Input.Id(channelId, "channel_id"), Input.Id(userId, "user_id"), CurrentSession.Of(context));
+        await service.RemoveMemberAsync(Input.Id(channelId, "channel_id"), Input.Id(userId, "user_id"), session);
         return TypedResults.Ok(StatusOk.Instance);
     }
 }

@@ -1,5 +1,4 @@
 using Chat.Api.Authorization;
-using Chat.Authentication;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,27 +20,27 @@ public static class PostsEndpoints
         api.MapPost("/teams/{teamId}/posts/search", SearchAsync).RequireAuthorization();
     }
 
-    private static async Task<Created<Post>> CreateAsync(CreatePostRequest? body, HttpContext context, PostService service)
+    private static async Task<Created<Post>> CreateAsync(CreatePostRequest? body, Session session, PostService service)
     {
-        var post = await service.CreateAsync(Input.Body(body), CurrentSession.Of(context));
+        var post = await service.CreateAsync(Input.Body(body), session);
         return TypedResults.Created($"/api/v4/posts/{post.Id}", post);
     }
 
-    private static async Task<Ok<Post>> GetAsync(string postId, HttpContext context, PostService service) =>
-        TypedResults.Ok(await service.GetAsync(Input.Id(postId, "post_id"), CurrentSession.Of(context)));
+    private static async Task<Ok<Post>> GetAsync(string postId, Session session, PostService service) =>
+        TypedResults.Ok(await service.GetAsync(Input.Id(postId, "post_id"), session));
 
-    private static async Task<Ok<Post>> PatchAsync(string postId, PatchPostRequest? body, HttpContext context, PostService service) =>
-        TypedResults.Ok(await service.PatchAsync(Input.Id(postId, "post_id"), Input.Body(body), CurrentSession.Of(context)));
+    private static async Task<Ok<Post>> PatchAsync(string postId, PatchPostRequest? body, Session session, PostService service) =>
+        TypedResults.Ok(await service.PatchAsync(Input.Id(postId, "post_id"), Input.Body(body), session));
 
-    private static async Task<Ok<StatusOk>> DeleteAsync(string postId, HttpContext context, PostService service)
+    private static async Task<Ok<StatusOk>> DeleteAsync(string postId, Session session, PostService service)
     {
-        await service.DeleteAsync(Input.Id(postId, "post_id"), CurrentSession.Of(context));
+        await service.DeleteAsync(Input.Id(postId, "post_id"), session);
         return TypedResults.Ok(StatusOk.Instance);
     }
 
     private static async Task<Ok<PostList>> GetForChannelAsync(
         string channelId, int? page, [FromQuery(Name = "per_page")] int? perPage, long? since, string? before, string? after,
-        HttpContext context, PostService service)
+        Session session, PostService service)
     {
         var (p, pp) = Input.Paging(page, perPage);
         if (since is < 0)
@@ -49,9 +48,9 @@ public static class PostsEndpoints
             throw AppErrorException.InvalidParam("since");
         }
         var query = new ChannelPostsQuery(p, pp, since is > 0 ? since : null, before, after);
-        return TypedResults.Ok(await service.GetForChannelAsync(Input.Id(channelId, "channel_id"), query, CurrentSession.Of(context)));
+        return TypedResults.Ok(await service.GetForChannelAsync(Input.Id(channelId, "channel_id"), query, session));
     }
 
-    private static async Task<Ok<PostList>> SearchAsync(string teamId, SearchPostsRequest? body, HttpContext context, PostSearchService service) =>
-        TypedResults.Ok(await service.SearchAsync(Input.Id(teamId, "team_id"), Input.Body(body), CurrentSession.Of(context)));
+    private static async Task<Ok<PostList>> SearchAsync(string teamId, SearchPostsRequest? body, Session session, PostSearchService service) =>
+        TypedResults.Ok(await service.SearchAsync(Input.Id(teamId, "team_id"), Input.Body(body), session));
 }

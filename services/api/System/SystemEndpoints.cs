@@ -1,6 +1,5 @@
 using Chat.Configuration;
-using Chat.Authentication;
-using Microsoft.AspNetCore.Authentication;
+using Chat.Store.Model;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Chat.Api.System;
@@ -16,12 +15,12 @@ public static class SystemEndpoints
     /// Mattermost's ping: anonymous {"status":"OK"}; with get_server_status=true an admin also learns
     /// whether the database and the file store answer.
     /// </summary>
-    private static async Task<IResult> PingAsync(HttpContext context, HealthCheckService health, ChatConfig config, bool? get_server_status)
+    private static async Task<IResult> PingAsync(Session? session, HealthCheckService health, ChatConfig config, bool? get_server_status, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, object> { ["status"] = "OK", ["ActiveSearchBackend"] = "database" };
-        if (get_server_status == true && (await context.AuthenticateAsync()).Succeeded && CurrentSession.Of(context).IsSystemAdmin)
+        if (get_server_status == true && session is { IsSystemAdmin: true })
         {
-            var report = await health.CheckHealthAsync(check => check.Tags.Contains("ready"), context.RequestAborted);
+            var report = await health.CheckHealthAsync(check => check.Tags.Contains("ready"), cancellationToken);
             body["database_status"] = report.Status == HealthStatus.Healthy ? "OK" : "UNHEALTHY";
             body["filestore_status"] = FileStoreWritable(config.FileSettings.Directory) ? "OK" : "UNHEALTHY";
         }

@@ -2,7 +2,6 @@ using Chat.Api.Authorization;
 using Chat.Authentication;
 using Chat.Configuration;
 using Chat.Store.Model;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -20,18 +19,16 @@ public static class UsersEndpoints
         users.MapPost("/logout", LogoutAsync);
         users.MapGet("/", ListAsync);
         users.MapPost("/ids", GetByIdsAsync);
-        users.MapGet("/me", (HttpContext context, UserService service) => GetAsync("me", context, service));
+        users.MapGet("/me", (Session session, UserService service) => GetAsync("me", session, service));
         users.MapGet("/{userId}", GetAsync);
         users.MapPut("/{userId}/patch", PatchAsync);
         users.MapGet("/username/{username}", GetByUsernameAsync);
     }
 
     /// <summary>Open sign-up needs no session; with one (an admin creating a user) it is authenticated as usual.</summary>
-    private static async Task<Created<User>> CreateAsync(CreateUserRequest? body, HttpContext context, UserService service)
+    private static async Task<Created<User>> CreateAsync(CreateUserRequest? body, Session? session, UserService service)
     {
-        var authenticated = await context.AuthenticateAsync();
-        var caller = authenticated.Succeeded ? CurrentSession.Of(context) : null;
-        var user = await service.CreateAsync(Input.Body(body), caller);
+        var user = await service.CreateAsync(Input.Body(body), session);
         return TypedResults.Created($"/api/v4/users/{user.Id}", user);
     }
 
@@ -44,36 +41,34 @@ public static class UsersEndpoints
         return TypedResults.Ok(result.User);
     }
 
-    private static async Task<Ok<StatusOk>> LogoutAsync(HttpContext context, UserService service)
+    private static async Task<Ok<StatusOk>> LogoutAsync(HttpContext context, Session session, UserService service)
     {
-        await service.LogoutAsync(CurrentSession.Of(context));
+        await service.LogoutAsync(session);
         SessionTokens.DeleteLoginCookies(context.Response);
         return TypedResults.Ok(StatusOk.Instance);
     }
 
-    private static async Task<Ok<User>> GetAsync(string userId, HttpContext context, UserService service)
+    private static async Task<Ok<User>> GetAsync(string userId, Session session, UserService service)
     {
-        var session = CurrentSession.Of(context);
         var id = userId == "me" ? session.UserId : Input.Id(userId, "user_id");
         return TypedResults.Ok(await service.GetAsync(id, session));
     }
 
-    private static async Task<Ok<User>> PatchAsync(string userId, UserPatchRequest? body, HttpContext context, UserService service)
+    private static async Task<Ok<User>> PatchAsync(string userId, UserPatchRequest? body, Session session, UserService service)
     {
-        var session = CurrentSession.Of(context);
         var id = userId == "me" ? session.UserId : Input.Id(userId, "user_id");
         return TypedResults.Ok(await service.PatchAsync(id, Input.Body(body), session));
     }
 
-    private static async Task<Ok<User>> GetByUsernameAsync(string username, HttpContext context, UserService service) =>
-        TypedResults.Ok(await service.GetByUsernameAsync(username, CurrentSession.Of(context)));
+    private static async Task<Ok<User>> GetByUsernameAsync(string username, Session session, UserService service) =>
+        TypedResults.Ok(await service.GetByUsernameAsync(username, session));
 
-    private static async Task<Ok<IEnumerable<User>>> ListAsync(int? page, [FromQuery(Name = "per_page")] int? perPage, HttpContext context, UserService service)
+    private static async Task<Ok<IEnumerable<User>>> ListAsync(int? page, [FromQuery(Name = "per_page")] int? perPage, Session session, UserService service)
     {
         var (p, pp) = Input.Paging(page, perPage);
-        return TypedResults.Ok(await service.ListAsync(p, pp, CurrentSession.Of(context)));
+        return TypedResults.Ok(await service.ListAsync(p, pp, session));
     }
 
-    private static async Task<Ok<IEnumerable<User>>> GetByIdsAsync(string[]? body, HttpContext context, UserService service) =>
-        TypedResults.Ok(await service.GetManyAsync(body, CurrentSession.Of(context)));
+    private static async Task<Ok<IEnumerable<User>>> GetByIdsAsync(string[]? body, Session session, UserService service) =>
+        TypedResults.Ok(await service.GetManyAsync(body, session));
 }

@@ -1,3 +1,7 @@
+using System.Reflection;
+using Chat.ServiceDefaults;
+using Microsoft.AspNetCore.Http;
+
 namespace Chat.Store.Model;
 
 /// <summary>A login. Only the SHA-256 of the token is stored, so a database dump grants no access.</summary>
@@ -16,4 +20,21 @@ public sealed record Session
 
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsSystemAdmin => Model.Roles.Contains(Roles, Model.Roles.SystemAdmin);
+
+    /// <summary>
+    /// Binds an endpoint handler's <c>Session</c> parameter to the caller's session, which authentication keeps as
+    /// the request's <see cref="Session"/> feature. Without one the request is a 401, unless the handler declares
+    /// <c>Session?</c> (a route open to anonymous callers).
+    /// </summary>
+    public static ValueTask<Session?> BindAsync(HttpContext context, ParameterInfo parameter)
+    {
+        if (context.Features.Get<Session>() is { } session)
+        {
+            return ValueTask.FromResult<Session?>(session);
+        }
+        // Only reached without a session: on anonymous routes, or on a route that forgot to require one.
+        return new NullabilityInfoContext().Create(parameter).ReadState == NullabilityState.Nullable
+            ? ValueTask.FromResult<Session?>(null)
+            : throw AppErrorException.Unauthorized();
+    }
 }

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
-namespace Chat.IntegrationTests;
+namespace Chat.Testing;
 
 /// <summary>
 /// A SignalR client speaking the hub protocol's JSON encoding over a WebSocket (no negotiation, as SignalR clients

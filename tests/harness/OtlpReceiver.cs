@@ -1,8 +1,7 @@
 using System.Net;
 using System.Text;
-using Chat.Testing;
 
-namespace Chat.IntegrationTests;
+namespace Chat.Testing;
 
 /// <summary>One span as a service exported it over OTLP.</summary>
 public sealed record ExportedSpan(

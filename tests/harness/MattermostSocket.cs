@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
-namespace Chat.IntegrationTests;
+namespace Chat.Testing;
 
 /// <summary>
 /// A Mattermost WebSocket client for tests: connects (optionally resuming), keeps every event in arrival order,

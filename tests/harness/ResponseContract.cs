@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Chat.IntegrationTests;
+namespace Chat.Testing;
 
 /// <summary>
 /// What every response of every node promises, checked on every request the tests make: never a 5xx,

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using Chat.Testing;
 
-namespace Chat.IntegrationTests;
+namespace Chat.Testing;
 
 /// <summary>The set-up steps tests repeat, each expecting success.</summary>
 public static class ChatApi

@@ -25,10 +25,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     public ServiceProcess(string service, string name, IReadOnlyDictionary<string, string>? environment = null)
     {
         _assembly = Repository.ServiceAssembly(service);
+        Service = service;
         Name = name;
         _environment = new Dictionary<string, string>(environment ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         Port = FreePort.Next();
     }
+
+    /// <summary>The folder under services/ it runs from, e.g. "api".</summary>
+    public string Service { get; }
 
     public string Name { get; }
 

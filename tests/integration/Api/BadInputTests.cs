@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 
@@ -301,7 +300,7 @@ public sealed class BadInputTests(ClusterFixture cluster)
     {
         // The edge buffers a body and sends it on with its length; the node must read it before answering, or the
         // edge fails writing the rest and answers 502 instead.
-        await using var edge = await EdgeProxy.StartAsync([cluster.Api1.BaseUrl, cluster.Api2.BaseUrl], []);
+        await using var edge = await cluster.Cluster.StartEdgeAsync([cluster.Api1, cluster.Api2]);
         var t = await TargetAsync();
         var viaEdge = t.User.On(edge.BaseUrl);
         var huge = new { t.ChannelId, Message = "x", Props = new { blob = new string('y', 20_000_000) } };

@@ -1,4 +1,3 @@
-using Chat.Testing;
 using Xunit.Abstractions;
 
 namespace Chat.IntegrationTests;
@@ -13,7 +12,7 @@ public sealed class JavaScriptClientTests(ClusterFixture cluster, ITestOutputHel
     [Fact]
     public async Task Official_client_works_across_nodes_and_through_the_edge()
     {
-        await using var edge = await EdgeProxy.StartAsync([cluster.Api1.BaseUrl, cluster.Api2.BaseUrl], []);
+        await using var edge = await cluster.Cluster.StartEdgeAsync([cluster.Api1, cluster.Api2]);
         // What `npm test` runs: every suite under test/ (the realtime ones skip themselves without realtime nodes).
         var files = Directory.GetFiles(Path.Combine(NodeTestRun.JsDirectory, "test"), "*.test.js")
             .Select(f => Path.GetRelativePath(NodeTestRun.JsDirectory, f))

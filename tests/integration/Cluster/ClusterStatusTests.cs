@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Chat.Testing;
 using Xunit.Abstractions;
 
 namespace Chat.IntegrationTests;
@@ -20,15 +19,11 @@ public sealed class ClusterStatusTests(ClusterFixture cluster, ITestOutputHelper
     [Fact]
     public async Task Nodes_of_every_service_started_at_once_all_register_and_only_system_admins_see_them()
     {
-        var dataSource = await cluster.Postgres.CreateDatabaseAsync("cluster_shape");
-        await using var nodes = new Nodes(
-            [.. Enumerable.Range(1, 3).Select(i => new ServiceProcess("api", $"api-{i}", cluster.NodeEnvironment(dataSource))),
-             new ServiceProcess("realtime", "realtime-1", cluster.NodeEnvironment(dataSource)),
-             new ServiceProcess("jobs", "jobs-1", cluster.NodeEnvironment(dataSource))]);
-        await nodes.StartAllAtOnceAsync();
-        var api = nodes.All[0];
-        var admin = await cluster.NewUserAsync(api, "admin");
-        var user = await cluster.NewUserAsync(api, "plain");
+        await using var nodes = await TestCluster.Create("cluster_shape").OnServer(cluster.Postgres)
+            .WithApi(3).WithRealtime().WithJobs().StartingAllAtOnce().StartAsync();
+        var api = nodes.Api[0];
+        var admin = nodes.Admin;
+        var user = await nodes.NewUserAsync(api, "plain");
 
         (await cluster.Anonymous(api).GetAsync("/api/v4/cluster/status")).Expect(401);
         var forbidden = (await user.GetAsync("/api/v4/cluster/status")).Expect(403);
@@ -39,7 +34,7 @@ public sealed class ClusterStatusTests(ClusterFixture cluster, ITestOutputHelper
         foreach (var node in status)
         {
             var hostname = (string)node["hostname"]!;
-            var process = nodes.All.Single(p => p.Name == hostname);
+            var process = nodes.Node(hostname);
             Assert.Equal(["id", "version", "schema_version", "config_hash", "ipaddress", "hostname", "service", "status", "last_ping_at", "is_leader"],
                 node.AsObject().Select(p => p.Key));
             Assert.Matches("^[0-9a-v]{26}$", (string)node["id"]!);
@@ -61,12 +56,12 @@ public sealed class ClusterStatusTests(ClusterFixture cluster, ITestOutputHelper
         Assert.Single(status.Select(n => (string)n["schema_version"]!).Distinct());
 
         // Any api node gives the same answer; the ids are those of five distinct processes.
-        var fromOther = await StatusAsync(admin.On(nodes.All[2].BaseUrl));
+        var fromOther = await StatusAsync(admin.On(nodes.Api[2].BaseUrl));
         Assert.Equal(status.Select(n => (string)n["id"]!), fromOther.Select(n => (string)n["id"]!));
         Assert.Equal(5, status.Select(n => (string)n["id"]!).Distinct().Count());
 
         // A graceful stop takes the node off the list at once.
-        var jobs = nodes.All.Single(p => p.Name == "jobs-1");
+        var jobs = nodes.Node("jobs-1");
         Assert.Equal(0, await jobs.StopAsync());
         Assert.DoesNotContain(await StatusAsync(admin), n => (string)n["hostname"]! == "jobs-1");
     }
@@ -74,13 +69,8 @@ public sealed class ClusterStatusTests(ClusterFixture cluster, ITestOutputHelper
     [Fact]
     public async Task A_SIGKILLed_api_node_is_reported_down_within_10_s_while_GETs_through_the_edge_all_succeed()
     {
-        var dataSource = await cluster.Postgres.CreateDatabaseAsync("cluster_kill");
-        await using var nodes = new Nodes(
-            [.. Enumerable.Range(1, 3).Select(i => new ServiceProcess("api", $"api-{i}", cluster.NodeEnvironment(dataSource)))]);
-        await nodes.StartAllAtOnceAsync();
-        var (survivor, victim) = (nodes.All[0], nodes.All[2]);
-        var admin = await cluster.NewUserAsync(survivor, "admin");
-        await using var edge = await EdgeProxy.StartAsync([.. nodes.All.Select(n => n.BaseUrl)], []);
+        await using var nodes = await TestCluster.Create("cluster_kill").OnServer(cluster.Postgres).WithApi(3).StartingAllAtOnce().WithEdge().StartAsync();
+        var (victim, admin, edge) = (nodes.Api[2], nodes.Admin, nodes.Edge);
         Assert.All(await StatusAsync(admin), n => Assert.Equal("ok", (string)n["status"]!));
 
         using var load = new GetLoad(edge.BaseUrl, admin.Token!, workers: 4);
@@ -119,17 +109,13 @@ public sealed class ClusterStatusTests(ClusterFixture cluster, ITestOutputHelper
     [Fact]
     public async Task A_node_with_a_different_setting_shows_config_mismatch()
     {
-        var dataSource = await cluster.Postgres.CreateDatabaseAsync("cluster_config");
-        await using var nodes = new Nodes(
-        [
-            new ServiceProcess("api", "api-1", cluster.NodeEnvironment(dataSource)),
-            new ServiceProcess("api", "api-2", cluster.NodeEnvironment(dataSource)),
-            new ServiceProcess("realtime", "realtime-odd", cluster.NodeEnvironment(dataSource, new() { ["MM_TEAMSETTINGS_MAXUSERSPERTEAM"] = "77" })),
-        ]);
-        await nodes.StartAllAtOnceAsync();
-        var admin = await cluster.NewUserAsync(nodes.All[0], "admin");
+        await using var nodes = await TestCluster.Create("cluster_config").OnServer(cluster.Postgres)
+            .WithApi(2)
+            .WithNode("realtime", "realtime-odd", new Dictionary<string, string> { ["MM_TEAMSETTINGS_MAXUSERSPERTEAM"] = "77" })
+            .StartingAllAtOnce()
+            .StartAsync();
 
-        var status = await StatusAsync(admin);
+        var status = await StatusAsync(nodes.Admin);
         Assert.Equal("config_mismatch", StatusOf(status, "realtime-odd"));
         Assert.Equal("ok", StatusOf(status, "api-1"));
         Assert.Equal("ok", StatusOf(status, "api-2"));
@@ -141,39 +127,34 @@ public sealed class ClusterStatusTests(ClusterFixture cluster, ITestOutputHelper
     [Fact]
     public async Task Nodes_one_minor_version_apart_run_together_and_the_odd_one_shows_version_mismatch()
     {
-        var dataSource = await cluster.Postgres.CreateDatabaseAsync("cluster_version");
-        await using var nodes = new Nodes(
-        [
-            new ServiceProcess("api", "api-old-1", cluster.NodeEnvironment(dataSource)),
-            new ServiceProcess("api", "api-new", cluster.NodeEnvironment(dataSource, new() { ["CHAT_VERSION_OVERRIDE"] = NextMinor(await CurrentVersionAsync()) })),
-            new ServiceProcess("api", "api-old-2", cluster.NodeEnvironment(dataSource)),
-        ]);
         // The newer node first: the schema then records it, and older nodes of the previous minor may still start.
-        await nodes.All[1].StartAsync();
-        await Task.WhenAll(nodes.All[0].StartAsync(), nodes.All[2].StartAsync());
-        var admin = await cluster.NewUserAsync(nodes.All[0], "admin");
+        await using var nodes = await TestCluster.Create("cluster_version").OnServer(cluster.Postgres)
+            .WithNode("api", "api-new", new Dictionary<string, string> { ["CHAT_VERSION_OVERRIDE"] = NextMinor(await CurrentVersionAsync()) })
+            .WithoutAdmin()
+            .StartAsync();
+        var olds = await Task.WhenAll(nodes.AddNodeAsync("api", "api-old-1"), nodes.AddNodeAsync("api", "api-old-2"));
+        var admin = await nodes.NewUserAsync(olds[0], "admin");
 
         var status = await StatusAsync(admin);
         Assert.Equal("version_mismatch", StatusOf(status, "api-new"));
         Assert.Equal("ok", StatusOf(status, "api-old-1"));
         Assert.Equal("ok", StatusOf(status, "api-old-2"));
         // The same code serves both versions' clients meanwhile.
-        (await admin.On(nodes.All[1].BaseUrl).GetAsync("/api/v4/users/me")).Expect(200);
+        (await admin.On(nodes.Node("api-new").BaseUrl).GetAsync("/api/v4/users/me")).Expect(200);
     }
 
     [Fact]
     public async Task A_node_older_than_the_schema_supports_refuses_to_start_with_a_clear_message()
     {
-        var dataSource = await cluster.Postgres.CreateDatabaseAsync("cluster_skew");
         var current = await CurrentVersionAsync();
         var twoAhead = NextMinor(NextMinor(current));
-        await using (var upgraded = new ServiceProcess("api", "api-upgraded", cluster.NodeEnvironment(dataSource, new() { ["CHAT_VERSION_OVERRIDE"] = twoAhead })))
-        {
-            await upgraded.StartAsync();
-            Assert.Equal(0, await upgraded.StopAsync());
-        }
+        await using var nodes = await TestCluster.Create("cluster_skew").OnServer(cluster.Postgres)
+            .WithNode("api", "api-upgraded", new Dictionary<string, string> { ["CHAT_VERSION_OVERRIDE"] = twoAhead })
+            .WithoutAdmin()
+            .StartAsync();
+        Assert.Equal(0, await nodes.Node("api-upgraded").StopAsync());
 
-        await using var old = new ServiceProcess("api", "api-old", cluster.NodeEnvironment(dataSource));
+        await using var old = nodes.NewNode("api", "api-old");
         old.Launch();
         Assert.Equal(76, await old.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains($"Refusing to start: This node runs version {current}", old.Output, StringComparison.Ordinal);
@@ -200,23 +181,6 @@ public sealed class ClusterStatusTests(ClusterFixture cluster, ITestOutputHelper
     {
         var parts = version.Split('.').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         return $"{parts[0]}.{parts[1] + 1}.0";
-    }
-
-    /// <summary>A test's own nodes, all disposed (SIGKILLed if still running) at the end.</summary>
-    private sealed class Nodes(IReadOnlyList<ServiceProcess> all) : IAsyncDisposable
-    {
-        public IReadOnlyList<ServiceProcess> All { get; } = all;
-
-        public async Task StartAllAtOnceAsync()
-        {
-            foreach (var node in All)
-            {
-                node.Launch();
-            }
-            await Task.WhenAll(All.Select(n => n.WaitReadyAsync(ServiceProcess.ReadyTimeout)));
-        }
-
-        public async ValueTask DisposeAsync() => await Task.WhenAll(All.Select(n => n.DisposeAsync().AsTask()));
     }
 
     /// <summary>Closed-loop GETs through the edge from a few workers, counting every answer other than 200.</summary>

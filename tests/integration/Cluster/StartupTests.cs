@@ -1,6 +1,3 @@
-using Chat.Testing;
-using Npgsql;
-
 namespace Chat.IntegrationTests;
 
 /// <summary>Nodes starting together on an empty database, racing first sign-ups, restarts, and bad configuration.</summary>
@@ -10,71 +7,39 @@ public sealed class StartupTests(ClusterFixture cluster)
     [Fact]
     public async Task Three_nodes_started_at_once_on_an_empty_database_migrate_it_exactly_once()
     {
-        var dataSource = await cluster.Postgres.CreateDatabaseAsync("migrate_race");
-        var nodes = Enumerable.Range(1, 3).Select(i => new ServiceProcess("api", $"api-race-{i}", cluster.NodeEnvironment(dataSource))).ToList();
-        try
-        {
-            foreach (var node in nodes)
-            {
-                node.Launch();
-            }
-            await Task.WhenAll(nodes.Select(n => n.WaitReadyAsync(ServiceProcess.ReadyTimeout)));
+        await using var race = await TestCluster.Create("migrate_race").OnServer(cluster.Postgres).WithApi(3).WithoutAdmin().StartingAllAtOnce().StartAsync();
 
-            var migrations = Directory.GetFiles(Path.Combine(Repository.Root, "services", "store", "Migrations"), "*.sql")
-                .Select(f => int.Parse(Path.GetFileName(f)[..4], System.Globalization.CultureInfo.InvariantCulture))
-                .Order()
-                .ToList();
-            await using var connection = new NpgsqlConnection(dataSource);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT version FROM schema_migrations ORDER BY version", connection);
-            var applied = new List<int>();
-            await using (var reader = await command.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    applied.Add(reader.GetInt32(0));
-                }
-            }
-            Assert.Equal(migrations, applied);
+        var migrations = Directory.GetFiles(Path.Combine(Repository.Root, "services", "store", "Migrations"), "*.sql")
+            .Select(f => int.Parse(Path.GetFileName(f)[..4], System.Globalization.CultureInfo.InvariantCulture))
+            .Order()
+            .ToList();
+        Assert.Equal(migrations, await race.ColumnAsync<int>("SELECT version FROM schema_migrations ORDER BY version"));
 
-            // Every node serves, on the same schema.
-            foreach (var node in nodes)
-            {
-                (await cluster.Anonymous(node).GetAsync("/api/v4/system/ping")).Expect(200);
-            }
-        }
-        finally
+        // Every node serves, on the same schema.
+        foreach (var node in race.Api)
         {
-            await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask()));
+            (await race.Anonymous(node).GetAsync("/api/v4/system/ping")).Expect(200);
         }
     }
 
     [Fact]
     public async Task Concurrent_first_sign_ups_on_two_nodes_make_exactly_one_admin()
     {
-        var dataSource = await cluster.Postgres.CreateDatabaseAsync("first_admin");
-        await using var one = new ServiceProcess("api", "api-admin-1", cluster.NodeEnvironment(dataSource));
-        await using var two = new ServiceProcess("api", "api-admin-2", cluster.NodeEnvironment(dataSource));
-        await Task.WhenAll(one.StartAsync(), two.StartAsync());
+        await using var fresh = await TestCluster.Create("first_admin").OnServer(cluster.Postgres).WithApi(2).WithoutAdmin().StartAsync();
 
         var created = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
-            cluster.Anonymous(i % 2 == 0 ? one : two).CreateUserAsync(Unique.Username("first"))));
+            fresh.Anonymous(fresh.Api[i % 2]).CreateUserAsync(Unique.Username("first"))));
         var admins = created.Count(u => ((string)u["roles"]!).Split(' ').Contains("system_admin"));
         Assert.Equal(1, admins);
-
-        await using var connection = new NpgsqlConnection(dataSource);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM users WHERE roles LIKE '%system_admin%'", connection);
-        Assert.Equal(1L, (long)(await command.ExecuteScalarAsync())!);
+        Assert.Equal(1L, await fresh.ScalarAsync<long>("SELECT count(*) FROM users WHERE roles LIKE '%system_admin%'"));
     }
 
     [Fact]
     public async Task A_killed_node_comes_back_and_a_stopped_one_exits_cleanly()
     {
-        var dataSource = await cluster.Postgres.CreateDatabaseAsync("restart");
-        await using var node = new ServiceProcess("api", "api-restart", cluster.NodeEnvironment(dataSource));
-        await node.StartAsync();
-        var user = await ApiClient.NewUserAsync(cluster.Http, node.BaseUrl);
+        await using var restart = await TestCluster.Create("restart").OnServer(cluster.Postgres).WithApi().WithoutAdmin().StartAsync();
+        var node = restart.Api[0];
+        var user = await restart.NewUserAsync(node);
 
         node.Kill();
         await node.WaitForExitAsync(TimeSpan.FromSeconds(10));
@@ -91,7 +56,7 @@ public sealed class StartupTests(ClusterFixture cluster)
     [InlineData("jobs")]
     public async Task The_other_services_start_and_report_health(string service)
     {
-        await using var node = new ServiceProcess(service, $"{service}-test", cluster.NodeEnvironment(cluster.DataSource));
+        await using var node = cluster.NewNode(service, $"{service}-test");
         await node.StartAsync();
         var client = cluster.Anonymous(node);
         (await client.GetAsync("/healthz")).Expect(200);
@@ -112,9 +77,7 @@ public sealed class StartupTests(ClusterFixture cluster)
     [InlineData("MM_CONFIG", "/nonexistent/config.json", "/nonexistent/config.json")]
     public async Task An_invalid_setting_stops_the_process_with_a_message_naming_it(string variable, string value, string named)
     {
-        var environment = cluster.NodeEnvironment(cluster.DataSource);
-        environment[variable] = value;
-        await using var node = new ServiceProcess("api", "api-misconfigured", environment);
+        await using var node = cluster.NewNode("api", "api-misconfigured", new Dictionary<string, string> { [variable] = value });
         node.Launch();
         var exitCode = await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.NotEqual(0, exitCode);

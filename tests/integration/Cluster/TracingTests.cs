@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 
@@ -19,15 +18,15 @@ public sealed class TracingTests(RealtimeFixture cluster)
     public async Task A_post_is_one_trace_from_the_REST_call_through_the_outbox_to_the_websocket_send()
     {
         await using var receiver = new OtlpReceiver();
-        Dictionary<string, string> Traced(string service) => cluster.NodeEnvironment(new()
+        Dictionary<string, string> Traced(string service) => new()
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_SERVICE_NAME"] = service,
             ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
-        });
-        await using var api = new ServiceProcess("api", "api-traced", Traced("chat-api"));
-        await using var realtime = new ServiceProcess("realtime", "realtime-traced", Traced("chat-realtime"));
+        };
+        await using var api = cluster.NewNode("api", "api-traced", Traced("chat-api"));
+        await using var realtime = cluster.NewNode("realtime", "realtime-traced", Traced("chat-realtime"));
         await Task.WhenAll(api.StartAsync(), realtime.StartAsync());
 
         var alice = await cluster.NewUserAsync(api, "alice");
@@ -72,7 +71,7 @@ public sealed class TracingTests(RealtimeFixture cluster)
     {
         await using var receiver = new OtlpReceiver();
         await using var sidecar = new PublishRecorder();
-        var api = new ServiceProcess("api", "api-dapr-traced", cluster.NodeEnvironment(new()
+        var api = cluster.NewNode("api", "api-dapr-traced", new Dictionary<string, string>
         {
             ["MM_DAPRSETTINGS_PROVIDER"] = "Dapr",
             ["DAPR_HTTP_ENDPOINT"] = sidecar.Endpoint,
@@ -82,7 +81,7 @@ public sealed class TracingTests(RealtimeFixture cluster)
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_SERVICE_NAME"] = "chat-api",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
-        }));
+        });
         await using (api)
         {
             await api.StartAsync();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Chat.Testing;
 using Npgsql;
 using Xunit.Abstractions;
 

@@ -1,76 +1,40 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
-using Chat.Testing;
-using Npgsql;
 
 namespace Chat.IntegrationTests;
 
 /// <summary>
 /// A database of its own with one api node, optionally a realtime node, and some jobs nodes (started one after
 /// another, so jobs-1 has the lowest node id), a file store of its own shared by all of them, and the first user as
-/// system admin.
+/// system admin; jobs are polled for every 200 ms.
 /// </summary>
 public sealed class JobsCluster : IAsyncDisposable
 {
-    private JobsCluster(ClusterFixture cluster, string dataSource, string files, Dictionary<string, string> settings)
-    {
-        Cluster = cluster;
-        DataSource = dataSource;
-        Files = files;
-        Settings = settings;
-    }
+    private readonly TestCluster _cluster;
 
-    public ClusterFixture Cluster { get; }
+    private JobsCluster(TestCluster cluster) => _cluster = cluster;
 
-    public string DataSource { get; }
+    public string DataSource => _cluster.DataSource;
 
     /// <summary>FileSettings.Directory of every node.</summary>
-    public string Files { get; }
+    public string Files => _cluster.FileStore;
 
-    public Dictionary<string, string> Settings { get; }
+    public ServiceProcess Api => _cluster.Api[0];
 
-    public ServiceProcess Api { get; private set; } = null!;
+    public ServiceProcess? Realtime => _cluster.Realtime.FirstOrDefault();
 
-    public ServiceProcess? Realtime { get; private set; }
+    public IReadOnlyList<ServiceProcess> Jobs => _cluster.Jobs;
 
-    public List<ServiceProcess> Jobs { get; } = [];
+    public ApiClient Admin => _cluster.Admin;
 
-    public ApiClient Admin { get; private set; } = null!;
-
-    public static async Task<JobsCluster> StartAsync(ClusterFixture cluster, string name, int jobsNodes, Dictionary<string, string>? settings = null, bool realtime = false)
-    {
-        var dataSource = await cluster.Postgres.CreateDatabaseAsync(name);
-        var files = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"chat-jobs-{name}-{Guid.NewGuid():N}")).FullName;
-        var all = new Dictionary<string, string>(settings ?? [])
-        {
-            ["MM_FILESETTINGS_DIRECTORY"] = files,
-            ["MM_JOBSETTINGS_POLLINTERVALMILLISECONDS"] = "200",
-        };
-        var jobs = new JobsCluster(cluster, dataSource, files, all);
-        jobs.Api = new ServiceProcess("api", "api-1", cluster.NodeEnvironment(dataSource, all));
-        await jobs.Api.StartAsync();
-        jobs.Admin = await cluster.NewUserAsync(jobs.Api, "admin");
-        if (realtime)
-        {
-            // After the api: it created the tables the realtime node reads.
-            jobs.Realtime = new ServiceProcess("realtime", "realtime-1", cluster.NodeEnvironment(dataSource, all));
-            await jobs.Realtime.StartAsync();
-        }
-        for (var i = 1; i <= jobsNodes; i++)
-        {
-            await jobs.AddJobsNodeAsync();
-        }
-        return jobs;
-    }
-
-    public async Task<ServiceProcess> AddJobsNodeAsync()
-    {
-        var node = new ServiceProcess("jobs", $"jobs-{Jobs.Count + 1}", Cluster.NodeEnvironment(DataSource, Settings));
-        Jobs.Add(node);
-        await node.StartAsync();
-        return node;
-    }
+    public static async Task<JobsCluster> StartAsync(ClusterFixture cluster, string name, int jobsNodes, Dictionary<string, string>? settings = null, bool realtime = false) =>
+        new(await TestCluster.Create(name).OnServer(cluster.Postgres)
+            .WithApi()
+            .WithRealtime(realtime ? 1 : 0)
+            .WithJobs(jobsNodes)
+            .WithSetting("MM_JOBSETTINGS_POLLINTERVALMILLISECONDS", "200")
+            .WithSettings(settings ?? [])
+            .StartAsync());
 
     public async Task<JsonNode> CreateJobAsync(string type, object? data = null) =>
         (await Admin.PostAsync("/api/v4/jobs", new { Type = type, Data = data ?? new { } })).Expect(201).Json;
@@ -105,47 +69,11 @@ public sealed class JobsCluster : IAsyncDisposable
         return job;
     }
 
-    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(DataSource);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), CultureInfo.InvariantCulture);
-    }
+    public Task<T> ScalarAsync<T>(string sql, params object[] parameters) => _cluster.ScalarAsync<T>(sql, parameters);
 
-    public async Task<List<T>> ColumnAsync<T>(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(DataSource);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-        var values = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            values.Add(reader.GetFieldValue<T>(0));
-        }
-        return values;
-    }
+    public Task<List<T>> ColumnAsync<T>(string sql, params object[] parameters) => _cluster.ColumnAsync<T>(sql, parameters);
 
-    public async Task ExecuteAsync(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(DataSource);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string sql, params object[] parameters) => _cluster.ExecuteAsync(sql, parameters);
 
     /// <summary>
     /// Inserts <paramref name="count"/> posts straight into the table, as a bulk load or an import would (so without
@@ -190,23 +118,9 @@ public sealed class JobsCluster : IAsyncDisposable
         return ExportDownload.Open(bytes);
     }
 
-    public string Logs() => string.Join("\n", Nodes().Select(n => $"=== {n.Name}\n{Tail(n.Output)}"));
+    public string Logs() => _cluster.Logs();
 
-    private IEnumerable<ServiceProcess> Nodes() => new[] { Api, Realtime }.Concat(Jobs).OfType<ServiceProcess>();
-
-    private static string Tail(string text) => text.Length <= 6000 ? text : "…" + text[^6000..];
-
-    public async ValueTask DisposeAsync()
-    {
-        await Task.WhenAll(Nodes().Select(n => n.DisposeAsync().AsTask()));
-        try
-        {
-            Directory.Delete(Files, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 }
 
 /// <summary>A message_export zip: posts.csv (RFC 4180, header row) and posts.jsonl, each post a row keyed by post_id.</summary>

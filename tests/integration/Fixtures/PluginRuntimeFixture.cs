@@ -3,7 +3,6 @@ using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json.Nodes;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 
@@ -21,67 +20,46 @@ public sealed class PluginRuntimeCollection : ICollectionFixture<PluginRuntimeFi
 /// "channel-digest" sends its digest every 2 s.
 /// Shared plugins are installed once (<see cref="EnsureInstalledAsync"/>); tests remove the ones they break or that keep working in the background.
 /// </summary>
-public sealed class PluginRuntimeFixture : IAsyncLifetime
+public sealed class PluginRuntimeFixture : TestClusterFixture
 {
     public const int HookTimeoutMilliseconds = 5000;
     public const int ScheduleMilliseconds = 500;
     public static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 
-    private readonly string _root = Directory.CreateTempSubdirectory("chat-plugin-runtime-").FullName;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task>> _installed = new();
 
-    public PostgresServer Postgres { get; private set; } = null!;
-
-    public ServiceProcess[] Nodes { get; private set; } = [];
+    public IReadOnlyList<ServiceProcess> Nodes => Cluster.Api;
 
     /// <summary>Delivers WebSocket events, plugins' custom ones included.</summary>
-    public ServiceProcess Realtime { get; private set; } = null!;
-
-    /// <summary>Checks every response against the API's promises.</summary>
-    public HttpClient Http { get; } = new(new ResponseContract(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })) { Timeout = TimeSpan.FromSeconds(60) };
+    public ServiceProcess Realtime => Cluster.Realtime[0];
 
     /// <summary>For answers a plugin chose, or a 5xx the server gives on purpose (a plugin that does not answer).</summary>
     public HttpClient RawHttp { get; } = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(60) };
 
-    public ApiClient Admin { get; private set; } = null!;
-
-    private string DataSource { get; set; } = "";
-
-    public async Task InitializeAsync()
-    {
-        Postgres = await PostgresServer.StartAsync();
-        DataSource = await Postgres.CreateDatabaseAsync("plugin_runtime");
-        Nodes = [NewNode("api-1"), NewNode("api-2"), NewNode("api-3")];
-        await Task.WhenAll(Nodes.Select(n => n.StartAsync()));
-        // After the api nodes, which create the tables it reads.
-        Realtime = new ServiceProcess("realtime", "realtime-1", new Dictionary<string, string> { ["MM_SQLSETTINGS_DATASOURCE"] = DataSource, ["MM_SQLSETTINGS_MAXOPENCONNS"] = "10" });
-        await Realtime.StartAsync();
-        Admin = await ApiClient.NewUserAsync(Http, Nodes[0].BaseUrl, Unique.Username("admin"));
-    }
-
-    private ServiceProcess NewNode(string name) => new("api", name, new Dictionary<string, string>
-    {
-        ["MM_SQLSETTINGS_DATASOURCE"] = DataSource,
-        ["MM_SQLSETTINGS_MAXOPENCONNS"] = "10",
-        ["MM_SERVICESETTINGS_MAXIMUMPAYLOADSIZEBYTES"] = "3000000",
-        ["MM_FILESETTINGS_DIRECTORY"] = Path.Combine(_root, "files"),
-        ["MM_PLUGINSETTINGS_ENABLEUPLOADS"] = "true",
-        ["MM_PLUGINSETTINGS_DIRECTORY"] = Path.Combine(_root, "local", name),
-        ["MM_PLUGINSETTINGS_HOOKTIMEOUTMILLISECONDS"] = HookTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
-        ["MM_PLUGINSETTINGS_PLUGINS"] = new JsonObject
+    protected override TestClusterBuilder Build() => TestCluster.Create("plugin_runtime")
+        .WithApi(3)
+        .WithRealtime()
+        .WithSetting("MM_SQLSETTINGS_MAXOPENCONNS", "10")
+        .WithLocalPluginFolders()
+        .WithSettings(new Dictionary<string, string>
         {
-            ["probe"] = new JsonObject { ["Greeting"] = "hello" },
-            ["probe-schedule"] = new JsonObject { ["ScheduleMilliseconds"] = ScheduleMilliseconds },
-            ["faulty-start"] = new JsonObject { ["FailActivation"] = true },
-            ["channel-digest"] = new JsonObject { ["IntervalSeconds"] = 2 },
-        }.ToJsonString(),
-    });
+            ["MM_SERVICESETTINGS_MAXIMUMPAYLOADSIZEBYTES"] = "3000000",
+            ["MM_PLUGINSETTINGS_ENABLEUPLOADS"] = "true",
+            ["MM_PLUGINSETTINGS_HOOKTIMEOUTMILLISECONDS"] = HookTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture),
+            ["MM_PLUGINSETTINGS_PLUGINS"] = new JsonObject
+            {
+                ["probe"] = new JsonObject { ["Greeting"] = "hello" },
+                ["probe-schedule"] = new JsonObject { ["ScheduleMilliseconds"] = ScheduleMilliseconds },
+                ["faulty-start"] = new JsonObject { ["FailActivation"] = true },
+                ["channel-digest"] = new JsonObject { ["IntervalSeconds"] = 2 },
+            }.ToJsonString(),
+        }, service: "api");
 
     public ApiClient User(ApiClient user, int node) => user.On(Nodes[node].BaseUrl);
 
-    public ApiClient Anonymous(int node) => new(Http, Nodes[node].BaseUrl);
+    public ApiClient Anonymous(int node) => Anonymous(Nodes[node]);
 
-    public Task<ApiClient> NewUserAsync(int node = 0) => ApiClient.NewUserAsync(Http, Nodes[node].BaseUrl, Unique.Username("u"));
+    public Task<ApiClient> NewUserAsync(int node) => NewUserAsync(Nodes[node]);
 
     /// <summary>
     /// The bundle a plugin project's build made (services/plugins/… or tests/plugins/…), with its manifest's id
@@ -179,22 +157,9 @@ public sealed class PluginRuntimeFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await Task.WhenAll(Nodes.Append(Realtime).OfType<ServiceProcess>().Select(n => n.DisposeAsync().AsTask()));
-        if (Postgres is not null)
-        {
-            await Postgres.DisposeAsync();
-        }
-        Http.Dispose();
+        await base.DisposeAsync();
         RawHttp.Dispose();
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A plugin folder still in use; the temp dir is cleaned by the OS.
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 
@@ -26,70 +25,27 @@ public sealed class FailoverFixture : ReplicatedCluster;
 /// configuration from a shared config.json (MM_CONFIG) naming both servers, as a production cluster would: the
 /// tests change that file and reload, or change it through PUT /api/v4/config (ReadOnlyConfig is false here).
 /// </summary>
-public abstract class ReplicatedCluster : IAsyncLifetime
+public abstract class ReplicatedCluster : TestClusterFixture
 {
     /// <summary>Short, so tests that wait for it to pass stay quick.</summary>
     public const int ReadYourWritesMilliseconds = 1500;
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("chat-replicated-").FullName;
+    public PostgresReplica Replica => Cluster.Replicas[0];
 
-    public PostgresServer Postgres { get; private set; } = null!;
+    public string ReplicaDataSource => Cluster.ReplicaDataSources[0];
 
-    public PostgresReplica Replica { get; private set; } = null!;
+    public string ConfigFile => Cluster.ConfigFile;
 
-    public string DataSource { get; private set; } = "";
-
-    public string ReplicaDataSource { get; private set; } = "";
-
-    public string ConfigFile => Path.Combine(_directory, "config.json");
-
-    public ServiceProcess Api1 { get; private set; } = null!;
-
-    public ServiceProcess Api2 { get; private set; } = null!;
-
-    public HttpClient Http { get; } = new(new ResponseContract(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }))
-    {
-        Timeout = TimeSpan.FromSeconds(60),
-    };
-
-    public ApiClient Admin { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Postgres = await PostgresServer.StartAsync();
-        DataSource = await Postgres.CreateDatabaseAsync("chat");
-        Replica = await Postgres.StartReplicaAsync();
-        ReplicaDataSource = Replica.ConnectionString("chat", new Npgsql.NpgsqlConnectionStringBuilder(DataSource).Username!);
-        var files = Directory.CreateDirectory(Path.Combine(_directory, "files")).FullName;
-        await File.WriteAllTextAsync(ConfigFile, new JsonObject
+    protected override TestClusterBuilder Build() => TestCluster.Create("chat")
+        .WithReplicas(1)
+        .WithConfigFile(config =>
         {
-            ["SqlSettings"] = new JsonObject
-            {
-                ["DataSource"] = DataSource,
-                ["DataSourceReplicas"] = new JsonArray(ReplicaDataSource),
-                ["MaxOpenConns"] = 20,
-                ["ReadYourWritesMilliseconds"] = ReadYourWritesMilliseconds,
-            },
-            ["ClusterSettings"] = new JsonObject { ["ReadOnlyConfig"] = false },
-            ["FileSettings"] = new JsonObject { ["Directory"] = files },
-        }.ToJsonString());
-        var environment = new Dictionary<string, string> { ["MM_CONFIG"] = ConfigFile };
-        Api1 = new ServiceProcess("api", "api-1", environment);
-        Api2 = new ServiceProcess("api", "api-2", environment);
-        await Task.WhenAll(Api1.StartAsync(), Api2.StartAsync());
-        Admin = await ApiClient.NewUserAsync(Http, Api1.BaseUrl, Unique.Username("admin"));
-    }
+            config["SqlSettings"]!["ReadYourWritesMilliseconds"] = ReadYourWritesMilliseconds;
+            config["ClusterSettings"] = new JsonObject { ["ReadOnlyConfig"] = false };
+        })
+        .WithApi(2);
 
-    public Task<ApiClient> NewUserAsync(ServiceProcess? node = null) =>
-        ApiClient.NewUserAsync(Http, (node ?? Api1).BaseUrl, Unique.Username());
-
-    /// <summary>Edits config.json as an operator would (the nodes see it on their next reload).</summary>
-    public async Task EditConfigAsync(Action<JsonObject> edit)
-    {
-        var config = JsonNode.Parse(await File.ReadAllTextAsync(ConfigFile))!.AsObject();
-        edit(config);
-        await File.WriteAllTextAsync(ConfigFile, config.ToJsonString());
-    }
+    public Task EditConfigAsync(Action<JsonObject> edit) => Cluster.EditConfigAsync(edit);
 
     /// <summary>The routing status of a node: reads per pool and whether each replica is in use.</summary>
     public async Task<JsonNode> RoutingAsync(ServiceProcess node) =>
@@ -97,19 +53,4 @@ public abstract class ReplicatedCluster : IAsyncLifetime
 
     public static long Reads(JsonNode routing, string pool) =>
         pool == "primary" ? (long)routing["primary"]!["reads"]! : (long)routing["replicas"]!.AsArray().Single(p => (string?)p!["name"] == pool)!["reads"]!;
-
-    public async Task DisposeAsync()
-    {
-        await Task.WhenAll(new[] { Api1, Api2 }.Where(n => n is not null).Select(n => n.DisposeAsync().AsTask()));
-        if (Replica is not null)
-        {
-            await Replica.DisposeAsync();
-        }
-        if (Postgres is not null)
-        {
-            await Postgres.DisposeAsync();
-        }
-        Http.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Chat.Testing;
 using Npgsql;
 using Xunit.Abstractions;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Chat.Testing;
 using Xunit.Abstractions;
 
 namespace Chat.IntegrationTests;

@@ -1,5 +1,3 @@
-using Chat.Testing;
-
 namespace Chat.IntegrationTests;
 
 /// <summary>

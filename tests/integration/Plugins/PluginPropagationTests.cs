@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 
@@ -80,7 +79,7 @@ public sealed class PluginPropagationTests(PluginsFixture plugins)
         (await plugins.Admin.PostAsync($"/api/v4/plugins/{kept}/enable", null)).Expect(200);
         (await plugins.Admin.PostAsync($"/api/v4/plugins/{removed}/enable", null)).Expect(200);
 
-        await using var late = plugins.NewNode("api-late");
+        await using var late = plugins.NewNode("api", "api-late");
         await late.StartAsync();
         var lateClient = plugins.Admin.On(late.BaseUrl);
         // Three nodes now, the late one included, whichever answers.
@@ -106,7 +105,7 @@ public sealed class PluginPropagationTests(PluginsFixture plugins)
         var id = PluginUploadTests.NewId();
         (await PluginsFixture.UploadAsync(plugins.Admin, PluginBundle.For(id).ToTarGz())).Expect(201);
         (await plugins.Admin.PostAsync($"/api/v4/plugins/{id}/enable", null)).Expect(200);
-        await using var off = plugins.NewNode("api-off", new() { ["MM_PLUGINSETTINGS_ENABLE"] = "false" });
+        await using var off = plugins.NewNode("api", "api-off", new Dictionary<string, string> { ["MM_PLUGINSETTINGS_ENABLE"] = "false" });
         await off.StartAsync();
         var offId = await NodeIdAsync(off);
         var statuses = await WaitForStatusesAsync(plugins.Admin, id, s => s.ClusterId == offId ? s.State == 0 : s.State == 2);

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 

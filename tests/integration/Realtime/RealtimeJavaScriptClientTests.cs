@@ -1,4 +1,3 @@
-using Chat.Testing;
 using Xunit.Abstractions;
 
 namespace Chat.IntegrationTests;

@@ -3,7 +3,6 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 
@@ -236,7 +235,7 @@ public sealed class RealtimeTests(RealtimeFixture cluster, Xunit.Abstractions.IT
     [Fact]
     public async Task Through_the_edge_a_client_resumes_on_whichever_realtime_node_is_left()
     {
-        await using var edge = await EdgeProxy.StartAsync([cluster.Api1.BaseUrl, cluster.Api2.BaseUrl], [cluster.Realtime1.BaseUrl, cluster.Realtime2.BaseUrl]);
+        await using var edge = await cluster.Cluster.StartEdgeAsync();
         var (alice, bob, _, channelId) = await ChannelWithTwoMembersAsync();
         var viaEdge = alice.On(edge.BaseUrl);
         var first = await MattermostSocket.ConnectAsync(edge.BaseUrl, bob.Token);

@@ -1,5 +1,4 @@
 using System.Text;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 

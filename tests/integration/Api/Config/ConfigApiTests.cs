@@ -1,5 +1,3 @@
-using Chat.Testing;
-
 namespace Chat.IntegrationTests;
 
 /// <summary>GET/PUT /api/v4/config, reload and the client configuration on nodes configured by environment (ReadOnlyConfig by default).</summary>
@@ -68,10 +66,10 @@ public sealed class ConfigApiTests(ClusterFixture cluster)
     [Fact]
     public async Task An_invalid_new_setting_stops_the_node_at_start_up_naming_it()
     {
-        await using var node = new ServiceProcess("api", "api-bad-config", cluster.NodeEnvironment(cluster.DataSource, new()
+        await using var node = cluster.NewNode("api", "api-bad-config", new Dictionary<string, string>
         {
             ["MM_DATARETENTIONSETTINGS_DELETIONJOBSTARTTIME"] = "25:61",
-        }));
+        });
         node.Launch();
         Assert.Equal(78, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("DataRetentionSettings.DeletionJobStartTime", node.Output);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Chat.Testing;
 using Npgsql;
 
 namespace Chat.IntegrationTests;
@@ -264,7 +263,7 @@ public sealed class OutboxTests(ClusterFixture cluster, Xunit.Abstractions.ITest
     [Fact]
     public async Task An_api_node_killed_right_after_its_commits_has_recorded_every_event_of_them()
     {
-        await using var node = new ServiceProcess("api", "api-killed", cluster.NodeEnvironment(cluster.DataSource));
+        await using var node = cluster.NewNode("api", "api-killed");
         await node.StartAsync();
         var alice = (await cluster.NewUserAsync(cluster.Api1)).On(node.BaseUrl);
         var teamId = await alice.CreateTeamAsync();

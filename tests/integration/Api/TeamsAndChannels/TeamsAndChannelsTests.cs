@@ -1,5 +1,3 @@
-using Chat.Testing;
-
 namespace Chat.IntegrationTests;
 
 /// <summary>Teams, their members, and public, private and direct channels across both api nodes.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Chat.Testing;
 
 namespace Chat.IntegrationTests;
 

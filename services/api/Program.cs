@@ -3,25 +3,21 @@ using Chat.Api.Plugins;
 using Chat.Authentication;
 using Chat.BuildingBlocks;
 using Chat.ClusterMembership;
-using Chat.Jobs.Core;
+using Chat.SchemaMigrations;
 using Chat.ServiceDefaults;
 using Chat.Store;
-using Chat.Store.Postgres;
 
 var builder = WebApplication.CreateBuilder(args);
 var config = builder.AddServiceDefaults("api");
-builder.Services.AddChatStore(config, "chat-api");
+builder.Services.AddStore(config, "chat-api");
 builder.Services.AddClusterMembership();
 builder.Services.AddSessionAuthentication();
 builder.Services.AddBuildingBlocks(config);
-builder.Services.AddApplicationServices();
+builder.Services.AddApiV4();
 builder.Services.AddPluginHosting(config);
 
 var app = builder.Build();
 var schemaVersion = await app.Services.MigrateDatabaseAsync();
-await app.Services.MigrateBuildingBlocksAsync();
-await app.Services.MigrateJobsAsync();
-await app.Services.MigratePluginsAsync();
 await app.Services.JoinClusterAsync(schemaVersion);
 app.UseServiceDefaults();
 app.UseAuthentication();

@@ -13,6 +13,7 @@ using Chat.BuildingBlocks.State;
 using Chat.BuildingBlocks.State.Dapr;
 using Chat.BuildingBlocks.State.Embedded;
 using Chat.Configuration;
+using Chat.SchemaMigrations;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,12 +21,16 @@ namespace Chat.BuildingBlocks;
 
 public static class BuildingBlocksServiceCollectionExtensions
 {
+    /// <summary>The tables of the embedded providers and the event log, versioned apart from the store's.</summary>
+    internal static MigrationSet Migrations { get; } =
+        MigrationSet.FromAssembly(typeof(BuildingBlocksServiceCollectionExtensions).Assembly, "building_block_migrations", AdvisoryLockKeys.BuildingBlocksMigrations);
+
     /// <summary>
     /// Registers the provider that <see cref="DaprSettings.Provider"/> selects behind <see cref="IEventBus"/>,
     /// <see cref="IStateStore"/>, <see cref="IDistributedLock"/> and <see cref="IActorReminders"/>, and
-    /// <see cref="IEventLog"/> (the positioned log, in both modes), with the hosted services they need (they migrate
-    /// the tables and start following events, polling reminders and pruning when the host starts). Needs the
-    /// NpgsqlDataSource of the store in both modes: the event log is also the transactional outbox, and the Dapr
+    /// <see cref="IEventLog"/> (the positioned log, in both modes), with the hosted services they need (they start
+    /// following events, polling reminders and pruning when the host starts), and this library's migration set. Needs
+    /// the NpgsqlDataSource of the store in both modes: the event log is also the transactional outbox, and the Dapr
     /// state provider keeps its key index there.
     /// </summary>
     public static IServiceCollection AddBuildingBlocks(this IServiceCollection services, ChatConfig config, Action<BuildingBlocksOptions>? configure = null)
@@ -36,7 +41,7 @@ public static class BuildingBlocksServiceCollectionExtensions
         var options = BuildingBlocksOptions.FromConfig(config, environment);
         configure?.Invoke(options);
         services.AddSingleton(options);
-        services.AddSingleton<BuildingBlocksMigrator>();
+        services.AddSchemaMigrations(Migrations);
         // The log with positions, for readers that replay (realtime delivery); the same table in both providers.
         services.AddSingleton<ClusterEventLog>();
         services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<ClusterEventLog>());
@@ -81,8 +86,4 @@ public static class BuildingBlocksServiceCollectionExtensions
         }
         return app;
     }
-
-    /// <summary>Applies the building blocks' migrations now (the hosted services also do, at start).</summary>
-    public static Task MigrateBuildingBlocksAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
-        services.GetRequiredService<BuildingBlocksMigrator>().MigrateAsync(cancellationToken);
 }

@@ -1,5 +1,4 @@
 using Chat.Configuration;
-using Chat.SchemaMigrations;
 using Chat.ServiceDefaults;
 using Dapper;
 using Microsoft.Extensions.Logging;
@@ -13,11 +12,6 @@ namespace Chat.ClusterMembership;
 /// </summary>
 public sealed partial class ClusterDiscovery : IAsyncDisposable
 {
-    // Distinct from the other migration sets' locks, so the sets never wait on each other.
-    private const long LockKey = 0x43_68_61_74_43_6C_75;
-
-    private static readonly MigrationSet Migrations = MigrationSet.FromAssembly(typeof(ClusterDiscovery).Assembly, "cluster_membership_migrations", LockKey);
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly ClusterSettings _settings;
     private readonly NodeInfo _node;
@@ -46,12 +40,11 @@ public sealed partial class ClusterDiscovery : IAsyncDisposable
     public TimeSpan HeartbeatInterval => TimeSpan.FromMilliseconds(_settings.HeartbeatIntervalMilliseconds);
 
     /// <summary>
-    /// Migrates the membership tables, checks this node's version against the schema's (throws
+    /// Checks this node's version against the schema's (throws
     /// <see cref="IncompatibleSchemaException"/>), replaces the row of a predecessor on the same address and registers.
     /// </summary>
     public async Task JoinAsync(int schemaVersion, CancellationToken cancellationToken)
     {
-        await SchemaMigrator.MigrateAsync(_dataSource, Migrations, _logger, cancellationToken);
         if (!ProductVersion.TryParse(_node.Version, out var version))
         {
             throw new IncompatibleSchemaException($"This node's version '{_node.Version}' is not major.minor.patch (check {NodeInfo.VersionOverrideVariable}).");

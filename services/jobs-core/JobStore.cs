@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
 using Chat.ClientEvents;
+using Chat.SchemaMigrations;
 using Chat.Store.Model;
 using Dapper;
 using Npgsql;
@@ -23,9 +24,6 @@ public sealed class JobStore(NpgsqlDataSource db, IEventBus bus)
 
     /// <summary>Database time, so every node stamps jobs by one clock.</summary>
     public const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
-
-    // Serialises claims cluster-wide (they are rare and short), so "one running job per type" holds.
-    private const long ClaimLockKey = 0x43_68_61_74_43_6C_6D;
 
     /// <summary>A job created through the API, pending.</summary>
     public async Task<Job> CreateAsync(string type, Dictionary<string, string> data, CancellationToken cancellationToken = default)
@@ -124,7 +122,8 @@ public sealed class JobStore(NpgsqlDataSource db, IEventBus bus)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@ClaimLockKey)", new { ClaimLockKey }, tx, cancellationToken: cancellationToken));
+        // Serialises claims cluster-wide (they are rare and short), so "one running job per type" holds.
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@JobClaim)", new { AdvisoryLockKeys.JobClaim }, tx, cancellationToken: cancellationToken));
         var row = await connection.QuerySingleOrDefaultAsync<JobRow>(new CommandDefinition($"""
             UPDATE jobs SET status = 'in_progress', start_at = CASE WHEN start_at = 0 THEN {DbNowMs} ELSE start_at END,
                 last_activity_at = {DbNowMs}, worker = @worker, attempts = attempts + 1

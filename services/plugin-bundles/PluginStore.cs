@@ -1,6 +1,5 @@
 using Chat.SchemaMigrations;
 using Dapper;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Chat.Plugins.Bundles;
@@ -14,13 +13,6 @@ public sealed record PluginNodeStatus(string NodeId, string PluginId, string Plu
 /// <summary>The plugins table and the per-node statuses, on the primary.</summary>
 public sealed class PluginStore(NpgsqlDataSource db)
 {
-    // Distinct from the other migration sets' advisory locks.
-    private const long MigrationLockKey = 0x43_68_61_74_50_6C_67;
-    // Serializes plugin changes across the cluster, so a bundle file and its row always change together.
-    private const long ChangeLockKey = 0x43_68_61_74_50_6C_43;
-
-    private static readonly MigrationSet Migrations = MigrationSet.FromAssembly(typeof(PluginStore).Assembly, "plugin_migrations", MigrationLockKey);
-
     private const string Columns = """
         id AS Id, manifest::text AS Manifest, enabled AS Enabled, bundle_hash AS BundleHash, bundle_size AS BundleSize,
         installed_at AS InstalledAt, updated_at AS UpdatedAt
@@ -28,12 +20,9 @@ public sealed class PluginStore(NpgsqlDataSource db)
 
     private const string NowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
-    public Task<int> MigrateAsync(ILogger logger, CancellationToken cancellationToken) =>
-        SchemaMigrator.MigrateAsync(db, Migrations, logger, cancellationToken);
-
     /// <summary>Takes the cluster-wide plugin change lock until <paramref name="transaction"/> ends.</summary>
     public static Task LockChangesAsync(NpgsqlTransaction transaction) =>
-        transaction.Connection!.ExecuteAsync("SELECT pg_advisory_xact_lock(@ChangeLockKey)", new { ChangeLockKey }, transaction);
+        transaction.Connection!.ExecuteAsync("SELECT pg_advisory_xact_lock(@PluginChanges)", new { AdvisoryLockKeys.PluginChanges }, transaction);
 
     public async Task<IReadOnlyList<InstalledPlugin>> ListAsync(CancellationToken cancellationToken)
     {

@@ -5,16 +5,17 @@ using Chat.Realtime.Delivery;
 using Chat.Realtime.Hubs;
 using Chat.Realtime.Sessions;
 using Chat.Realtime.WebSockets;
+using Chat.SchemaMigrations;
 
 namespace Chat.Realtime;
 
 public static class RealtimeServiceCollectionExtensions
 {
-    /// <summary>The WebSocket delivery: the node's log dispatcher, connection checkpoints and the session sweep. Needs the store and the building blocks.</summary>
+    /// <summary>The WebSocket delivery: the node's log dispatcher, connection checkpoints (their migration set) and the session sweep. Needs the store and the building blocks.</summary>
     public static IServiceCollection AddRealtime(this IServiceCollection services, ChatConfig config)
     {
         services.AddSingleton(new RealtimeOptions(config));
-        services.AddSingleton<RealtimeMigrator>();
+        services.AddSchemaMigrations(MigrationSet.FromAssembly(typeof(RealtimeServiceCollectionExtensions).Assembly, "realtime_migrations", AdvisoryLockKeys.RealtimeMigrations));
         services.AddSingleton<CheckpointStore>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<MembershipSnapshot>();
@@ -28,9 +29,6 @@ public static class RealtimeServiceCollectionExtensions
         services.AddSignalR();
         return services;
     }
-
-    public static Task MigrateRealtimeAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
-        services.GetRequiredService<RealtimeMigrator>().MigrateAsync(cancellationToken);
 
     /// <summary>The WebSocket endpoint and the SignalR hub; on shutdown every connection is closed ("going away"), so clients resume on another node.</summary>
     public static WebApplication MapRealtime(this WebApplication app)

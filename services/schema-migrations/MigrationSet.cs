@@ -7,15 +7,16 @@ namespace Chat.SchemaMigrations;
 public sealed record Migration(int Version, string Name, string Sql);
 
 /// <summary>
-/// The versioned SQL files a library embeds (Migrations/NNNN_name.sql), the table that records which ones a
-/// database has, and the advisory lock under which nodes apply them.
+/// One library's versioned SQL files (embedded as Migrations/NNNN_name.sql), named by the table that records which
+/// of them a database has. A library registers its set with
+/// <see cref="SchemaMigrationsServiceCollectionExtensions.AddSchemaMigrations"/> when it is added to a service, and
+/// <see cref="SchemaMigrator.MigrateDatabaseAsync"/> applies every registered set in registration order.
 /// </summary>
-public sealed partial record MigrationSet(string Table, long LockKey, IReadOnlyList<Migration> Migrations)
+/// <param name="Table">The set's name and the table of its applied versions; never renamed, since databases record under it.</param>
+/// <param name="LockKey">The lock that nodes of the previous version take for this set alone (none for a new set).</param>
+public sealed partial record MigrationSet(string Table, long? LockKey, IReadOnlyList<Migration> Migrations)
 {
-    /// <summary>The schema version the code expects.</summary>
-    public int Latest => Migrations[^1].Version;
-
-    public static MigrationSet FromAssembly(Assembly assembly, string table, long lockKey)
+    public static MigrationSet FromAssembly(Assembly assembly, string table, long? lockKey = null)
     {
         var migrations = new List<Migration>();
         foreach (var resource in assembly.GetManifestResourceNames())

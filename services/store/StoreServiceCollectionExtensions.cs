@@ -1,4 +1,5 @@
 using Chat.Configuration;
+using Chat.SchemaMigrations;
 using Chat.Store.Caching;
 using Chat.Store.Cluster;
 using Chat.Store.Postgres;
@@ -11,13 +12,16 @@ namespace Chat.Store;
 public static class StoreServiceCollectionExtensions
 {
     /// <summary>
-    /// The PostgreSQL pools (primary and replicas, <see cref="DatabaseRouter"/>), the migrator, one store per
-    /// aggregate with its caches, and the node's live configuration with the cluster operations that change it
-    /// (reload, pool recycle, cache invalidation; they need the building blocks' IEventBus).
+    /// The PostgreSQL pools (primary and replicas, <see cref="DatabaseRouter"/>), the store's migration set, one
+    /// store per aggregate with its caches, and the node's live configuration with the cluster operations that change
+    /// it (reload, pool recycle, cache invalidation; they need the building blocks' IEventBus). Add it first: other
+    /// libraries' migration sets may build on its tables (jobs-core indexes posts).
     /// </summary>
-    public static IServiceCollection AddChatStore(this IServiceCollection services, ChatConfig config, string applicationName)
+    public static IServiceCollection AddStore(this IServiceCollection services, ChatConfig config, string applicationName)
     {
         ConfigValidator.RequireDatabase(config);
+        // The store's set kept the runner's original table, which records the schema version nodes report.
+        services.AddSchemaMigrations(MigrationSet.FromAssembly(typeof(StoreServiceCollectionExtensions).Assembly, SchemaMigrator.SchemaVersionTable));
         services.AddSingleton(new LiveConfig(config));
         services.AddSingleton(_ => ChatDatabase.CreateDataSource(config.SqlSettings, applicationName));
         services.AddSingleton(sp => new DatabaseRouter(
@@ -26,7 +30,6 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<StoreCaches>();
         services.AddSingleton<ClusterOperations>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterOperations>());
-        services.AddSingleton<Migrator>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<TeamStore>();

@@ -39,11 +39,10 @@ internal sealed class BlocksNode : IAsyncDisposable
         options.Reminders.RetryDelay = TimeSpan.FromMilliseconds(100);
         configure?.Invoke(options);
         var logs = TestLogs.Factory(output, name);
-        var migrator = new BuildingBlocksMigrator(dataSource, logs.CreateLogger<BuildingBlocksMigrator>());
-        await migrator.MigrateAsync(CancellationToken.None);
-        var reminders = new EmbeddedActorReminders(dataSource, migrator, options, logs.CreateLogger<EmbeddedActorReminders>());
+        await TestSchema.MigrateAsync(dataSource, logs);
+        var reminders = new EmbeddedActorReminders(dataSource, options, logs.CreateLogger<EmbeddedActorReminders>());
         await reminders.StartAsync(CancellationToken.None);
-        return new BlocksNode(name, dataSource, reminders, new ExpiredRowPruner(dataSource, migrator, options, logs.CreateLogger<ExpiredRowPruner>()));
+        return new BlocksNode(name, dataSource, reminders, new ExpiredRowPruner(dataSource, options, logs.CreateLogger<ExpiredRowPruner>()));
     }
 
     private int disposed;

@@ -3,6 +3,7 @@ using System.Text;
 using Chat.BuildingBlocks.PubSub;
 using Chat.BuildingBlocks.PubSub.Dapr;
 using Chat.Configuration;
+using Chat.SchemaMigrations;
 using Chat.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -64,6 +65,7 @@ internal sealed class DaprAppNode : IAsyncDisposable
         subscribe?.Invoke(app.Services.GetRequiredService<IEventBus>());
         beforeStart?.Invoke(app.Services);
         app.MapBuildingBlocks();
+        await app.Services.MigrateDatabaseAsync();
         await app.StartAsync();
         return new DaprAppNode(app, dataSource, new Uri($"http://127.0.0.1:{port}"));
     }

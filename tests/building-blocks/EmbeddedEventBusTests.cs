@@ -1,6 +1,7 @@
 using Chat.BuildingBlocks.PubSub;
 using Chat.BuildingBlocks.PubSub.Embedded;
 using Chat.Configuration;
+using Chat.SchemaMigrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -61,6 +62,7 @@ public sealed class EmbeddedEventBusTests(PostgresFixture postgres, ITestOutputH
         Assert.IsType<EmbeddedEventBus>(bus);
         var received = new EventCollector();
         using var sub = bus.Subscribe(Topic, received.Handler);
+        await host.Services.MigrateDatabaseAsync();
         await host.StartAsync();
         var e = Events.New(Topic, new { n = 1 });
         await bus.PublishAsync(e);

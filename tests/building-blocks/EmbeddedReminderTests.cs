@@ -6,6 +6,7 @@ using Chat.BuildingBlocks.Reminders;
 using Chat.BuildingBlocks.State;
 using Chat.BuildingBlocks.State.Embedded;
 using Chat.Configuration;
+using Chat.SchemaMigrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -188,6 +189,7 @@ public sealed class EmbeddedReminderTests(PostgresFixture postgres, ITestOutputH
         Assert.IsType<EmbeddedDistributedLock>(host.Services.GetRequiredService<IDistributedLock>());
         var reminders = host.Services.GetRequiredService<IActorReminders>();
         reminders.Handle(Type, Recorder("host"));
+        await host.Services.MigrateDatabaseAsync();
         await host.StartAsync();
         await reminders.RegisterAsync(Type, "wired", "run", TimeSpan.Zero);
         await Eventually.HoldsAsync(() => fired.Any(f => f.ActorId == "wired"), "the hosted poller fired the reminder");

@@ -130,7 +130,7 @@ public sealed class EventLogTests(PostgresFixture postgres, ITestOutputHelper ou
     {
         var logs = TestLogs.Factory(output, node.Name);
         var options = new BuildingBlocksOptions();
-        var log = new ClusterEventLog(node.DataSource, new BuildingBlocksMigrator(node.DataSource, logs.CreateLogger<BuildingBlocksMigrator>()), options, logs.CreateLogger<ClusterEventLog>());
+        var log = new ClusterEventLog(node.DataSource, options, logs.CreateLogger<ClusterEventLog>());
         await log.StartAsync(CancellationToken.None);
         return log;
     }

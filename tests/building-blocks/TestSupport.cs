@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
 using Chat.BuildingBlocks.PubSub.Embedded;
+using Chat.SchemaMigrations;
 using Chat.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -51,7 +52,8 @@ internal sealed class EmbeddedNode : IAsyncDisposable
         options.Embedded.PollInterval = TimeSpan.FromSeconds(5);
         configure?.Invoke(options);
         var logs = TestLogs.Factory(output, name);
-        var bus = new EmbeddedEventBus(dataSource, new BuildingBlocksMigrator(dataSource, logs.CreateLogger<BuildingBlocksMigrator>()), options, logs.CreateLogger<EmbeddedEventBus>());
+        await TestSchema.MigrateAsync(dataSource, logs);
+        var bus = new EmbeddedEventBus(dataSource, options, logs.CreateLogger<EmbeddedEventBus>());
         beforeStart?.Invoke(bus);
         await bus.StartAsync(CancellationToken.None);
         return new EmbeddedNode(name, dataSource, bus);
@@ -128,6 +130,13 @@ internal static class Events
 }
 
 /// <summary>Warnings and errors of the code under test go to the test's output.</summary>
+/// <summary>The building blocks' tables, as a service's start-up migration creates them.</summary>
+internal static class TestSchema
+{
+    public static Task MigrateAsync(NpgsqlDataSource dataSource, ILoggerFactory logs) =>
+        SchemaMigrator.MigrateAsync(dataSource, [BuildingBlocksServiceCollectionExtensions.Migrations], logs.CreateLogger(nameof(SchemaMigrator)), CancellationToken.None);
+}
+
 internal static class TestLogs
 {
     public static ILoggerFactory Factory(ITestOutputHelper output, string node) =>

@@ -1,3 +1,4 @@
+using Chat.SchemaMigrations;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -8,9 +9,8 @@ namespace Chat.BuildingBlocks.Embedded;
 /// Deletes expired state entries, key-index rows and locks. Expired rows are already invisible to every operation;
 /// this only reclaims their space. Every node runs it, one at a time (<see cref="ExclusiveBatchedDelete"/>).
 /// </summary>
-internal sealed partial class ExpiredRowPruner(NpgsqlDataSource dataSource, BuildingBlocksMigrator migrator, BuildingBlocksOptions options, ILogger<ExpiredRowPruner> logger) : BackgroundService
+internal sealed partial class ExpiredRowPruner(NpgsqlDataSource dataSource, BuildingBlocksOptions options, ILogger<ExpiredRowPruner> logger) : BackgroundService
 {
-    private const long LockKey = 0x43_68_61_74_45_78_70;
     private const int BatchRows = 5_000;
 
     private static readonly string[] Deletes =
@@ -25,7 +25,6 @@ internal sealed partial class ExpiredRowPruner(NpgsqlDataSource dataSource, Buil
     {
         try
         {
-            await migrator.MigrateAsync(stoppingToken);
             using var timer = new PeriodicTimer(options.Embedded.PruneInterval);
             do
             {
@@ -50,7 +49,7 @@ internal sealed partial class ExpiredRowPruner(NpgsqlDataSource dataSource, Buil
     }
 
     public Task<long> PruneAsync(CancellationToken cancellationToken) =>
-        ExclusiveBatchedDelete.RunAsync(dataSource, LockKey, BatchRows, [.. Deletes.Select(sql => (sql, Array.Empty<object>()))], cancellationToken);
+        ExclusiveBatchedDelete.RunAsync(dataSource, AdvisoryLockKeys.ExpiredRowPruning, BatchRows, [.. Deletes.Select(sql => (sql, Array.Empty<object>()))], cancellationToken);
 
     [LoggerMessage(LogLevel.Debug, "Pruned {Count} expired state entries and locks")]
     private partial void LogPruned(long count);

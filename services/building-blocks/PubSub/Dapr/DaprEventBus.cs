@@ -1,5 +1,6 @@
 using Chat.BuildingBlocks.Dapr;
 using Chat.BuildingBlocks.PubSub.Embedded;
+using Chat.SchemaMigrations;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -19,11 +20,9 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
     /// <summary>The relay's durable cursor name.</summary>
     public const string RelayConsumer = "dapr-outbox-relay";
 
-    private const long RelayLockKey = 0x43_68_61_74_52_6C_79;
     private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromSeconds(5);
 
     private readonly NpgsqlDataSource dataSource;
-    private readonly BuildingBlocksMigrator migrator;
     private readonly BuildingBlocksOptions options;
     private readonly DaprSidecarClient sidecar;
     private readonly ILogger logger;
@@ -33,10 +32,9 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow;
     private Task running = Task.CompletedTask;
 
-    public DaprEventBus(NpgsqlDataSource dataSource, BuildingBlocksMigrator migrator, BuildingBlocksOptions options, DaprSidecarClient sidecar, ILogger<DaprEventBus> logger)
+    public DaprEventBus(NpgsqlDataSource dataSource, BuildingBlocksOptions options, DaprSidecarClient sidecar, ILogger<DaprEventBus> logger)
     {
         this.dataSource = dataSource;
-        this.migrator = migrator;
         this.options = options;
         this.sidecar = sidecar;
         this.logger = logger;
@@ -84,7 +82,6 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await migrator.MigrateAsync(cancellationToken);
         running = Task.WhenAll(
             Quietly(log.Notifier.RunAsync(stopping.Token)),
             Quietly(RelayWhileLeaderAsync(stopping.Token)),
@@ -115,7 +112,7 @@ public sealed partial class DaprEventBus : IEventBus, IHostedService, IAsyncDisp
                 await using var leader = await dataSource.OpenConnectionAsync(cancellationToken);
                 await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", leader))
                 {
-                    tryLock.Parameters.Add(new NpgsqlParameter { Value = RelayLockKey });
+                    tryLock.Parameters.Add(new NpgsqlParameter { Value = AdvisoryLockKeys.DaprEventRelay });
                     if ((bool)(await tryLock.ExecuteScalarAsync(cancellationToken))!)
                     {
                         await RelayAsync(leader, cancellationToken);

@@ -12,17 +12,15 @@ namespace Chat.BuildingBlocks.PubSub.Embedded;
 public sealed class ClusterEventLog : IEventLog, IHostedService, IAsyncDisposable
 {
     private readonly NpgsqlDataSource dataSource;
-    private readonly BuildingBlocksMigrator migrator;
     private readonly EmbeddedPubSubOptions options;
     private readonly ILogger logger;
     private readonly EventLog log;
     private readonly CancellationTokenSource stopping = new();
     private Task notifying = Task.CompletedTask;
 
-    public ClusterEventLog(NpgsqlDataSource dataSource, BuildingBlocksMigrator migrator, BuildingBlocksOptions options, ILogger<ClusterEventLog> logger)
+    public ClusterEventLog(NpgsqlDataSource dataSource, BuildingBlocksOptions options, ILogger<ClusterEventLog> logger)
     {
         this.dataSource = dataSource;
-        this.migrator = migrator;
         this.options = options.Embedded;
         this.logger = logger;
         log = new EventLog(dataSource, this.options, logger);
@@ -75,10 +73,10 @@ public sealed class ClusterEventLog : IEventLog, IHostedService, IAsyncDisposabl
         return reader.RunAsync(cancellationToken);
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await migrator.MigrateAsync(cancellationToken);
         notifying = log.Notifier.RunAsync(stopping.Token);
+        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

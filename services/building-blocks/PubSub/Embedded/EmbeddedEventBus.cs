@@ -11,7 +11,6 @@ namespace Chat.BuildingBlocks.PubSub.Embedded;
 /// </summary>
 public sealed partial class EmbeddedEventBus : IEventBus, IHostedService, IAsyncDisposable
 {
-    private readonly BuildingBlocksMigrator migrator;
     private readonly EmbeddedPubSubOptions options;
     private readonly ILogger logger;
     private readonly EventLog log;
@@ -21,9 +20,8 @@ public sealed partial class EmbeddedEventBus : IEventBus, IHostedService, IAsync
     private readonly CancellationTokenSource stopping = new();
     private Task running = Task.CompletedTask;
 
-    public EmbeddedEventBus(NpgsqlDataSource dataSource, BuildingBlocksMigrator migrator, BuildingBlocksOptions options, ILogger<EmbeddedEventBus> logger)
+    public EmbeddedEventBus(NpgsqlDataSource dataSource, BuildingBlocksOptions options, ILogger<EmbeddedEventBus> logger)
     {
-        this.migrator = migrator;
         this.options = options.Embedded;
         this.logger = logger;
         log = new EventLog(dataSource, this.options, logger);
@@ -46,10 +44,9 @@ public sealed partial class EmbeddedEventBus : IEventBus, IHostedService, IAsync
 
     public IDisposable Subscribe(string topic, ClusterEventHandler handler) => subscriptions.Add(topic, handler);
 
-    /// <summary>Migrates the log's schema, starts following it and returns once events published from now on will reach this process.</summary>
+    /// <summary>Starts following the log (migrated before the host starts) and returns once events published from now on will reach this process.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await migrator.MigrateAsync(cancellationToken);
         running = Task.WhenAll(
             Quietly(log.Notifier.RunAsync(stopping.Token)),
             Quietly(reader.RunAsync(stopping.Token)),

@@ -1,3 +1,4 @@
+using Chat.SchemaMigrations;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -51,7 +52,7 @@ internal sealed class EventLog(NpgsqlDataSource dataSource, EmbeddedPubSubOption
             BatchCommands =
             {
                 // Held until the transaction ends, so the notifier can wait for exactly that (see WakeUpNotifier).
-                new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({WakeUpNotifier.TransactionLockClass}, {WakeUpNotifier.TransactionKeySql}), pg_current_xact_id()::text::bigint"),
+                new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({AdvisoryLockKeys.EventPublishingTransactions}, {WakeUpNotifier.TransactionKeySql}), pg_current_xact_id()::text::bigint"),
                 new NpgsqlBatchCommand(InsertSql),
             },
         };

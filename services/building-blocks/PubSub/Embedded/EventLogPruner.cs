@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Chat.BuildingBlocks.Embedded;
+using Chat.SchemaMigrations;
 using Npgsql;
 
 namespace Chat.BuildingBlocks.PubSub.Embedded;
@@ -10,7 +11,6 @@ namespace Chat.BuildingBlocks.PubSub.Embedded;
 /// </summary>
 internal sealed partial class EventLogPruner(NpgsqlDataSource dataSource, EmbeddedPubSubOptions options, ILogger logger)
 {
-    private const long LockKey = 0x43_68_61_74_50_72_75;
     private const int BatchRows = 5_000;
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -35,7 +35,7 @@ internal sealed partial class EventLogPruner(NpgsqlDataSource dataSource, Embedd
     }
 
     public Task<long> PruneAsync(CancellationToken cancellationToken) =>
-        ExclusiveBatchedDelete.RunAsync(dataSource, LockKey, BatchRows,
+        ExclusiveBatchedDelete.RunAsync(dataSource, AdvisoryLockKeys.EventLogPruning, BatchRows,
             [("DELETE FROM cluster_events WHERE ctid = ANY (ARRAY(SELECT ctid FROM cluster_events WHERE created_at < now() - $1 LIMIT $2))", [options.Retention])],
             cancellationToken);
 

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Chat.SchemaMigrations;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -31,9 +32,6 @@ internal sealed partial class WakeUpNotifier(NpgsqlDataSource dataSource, TimeSp
 {
     /// <summary>The channel of readers that follow every topic.</summary>
     public const string Channel = "cluster_events";
-
-    /// <summary>Advisory-lock class (first key of the two-int form) of publishing transactions.</summary>
-    public const int TransactionLockClass = 0x43424557;
 
     private readonly Channel<bool> ring = System.Threading.Channels.Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> watch = System.Threading.Channels.Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -161,11 +159,11 @@ internal sealed partial class WakeUpNotifier(NpgsqlDataSource dataSource, TimeSp
             {
                 new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock_shared($1, $2)")
                 {
-                    Parameters = { new NpgsqlParameter { Value = TransactionLockClass }, new NpgsqlParameter { Value = TransactionKey(oldest) } },
+                    Parameters = { new NpgsqlParameter { Value = AdvisoryLockKeys.EventPublishingTransactions }, new NpgsqlParameter { Value = TransactionKey(oldest) } },
                 },
                 new NpgsqlBatchCommand("SELECT t FROM unnest($2::bigint[]) AS t WHERE pg_try_advisory_xact_lock_shared($1, (t % 2147483647)::int)")
                 {
-                    Parameters = { new NpgsqlParameter { Value = TransactionLockClass }, new NpgsqlParameter { Value = others } },
+                    Parameters = { new NpgsqlParameter { Value = AdvisoryLockKeys.EventPublishingTransactions }, new NpgsqlParameter { Value = others } },
                 },
             },
             Timeout = 60,

@@ -15,7 +15,7 @@ namespace Chat.BuildingBlocks.Reminders.Embedded;
 /// firing due again after <see cref="ReminderOptions.RetryDelay"/>. A node that dies or stalls past the lease loses
 /// the firing to whichever node polls next: at least once. Times are the database's.
 /// </summary>
-public sealed partial class EmbeddedActorReminders(NpgsqlDataSource dataSource, BuildingBlocksMigrator migrator, BuildingBlocksOptions options, ILogger<EmbeddedActorReminders> logger)
+public sealed partial class EmbeddedActorReminders(NpgsqlDataSource dataSource, BuildingBlocksOptions options, ILogger<EmbeddedActorReminders> logger)
     : BackgroundService, IActorReminders
 {
     private readonly ReminderHandlers handlers = new();
@@ -26,7 +26,6 @@ public sealed partial class EmbeddedActorReminders(NpgsqlDataSource dataSource, 
     {
         ReminderArguments.Validate(actorType, actorId, name);
         ReminderArguments.ValidateTimes(dueTime, period);
-        await migrator.MigrateAsync(cancellationToken);
         await using var command = dataSource.CreateCommand("""
             INSERT INTO actor_reminders (actor_type, actor_id, name, scheduled_at, due_at, period, data)
             VALUES ($1, $2, $3, now() + $4, now() + $4, $5, $6)
@@ -43,7 +42,6 @@ public sealed partial class EmbeddedActorReminders(NpgsqlDataSource dataSource, 
     public async Task UnregisterAsync(string actorType, string actorId, string name, CancellationToken cancellationToken = default)
     {
         ReminderArguments.Validate(actorType, actorId, name);
-        await migrator.MigrateAsync(cancellationToken);
         await using var command = dataSource.CreateCommand("DELETE FROM actor_reminders WHERE actor_type = $1 AND actor_id = $2 AND name = $3");
         AddKey(command, actorType, actorId, name);
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -55,7 +53,6 @@ public sealed partial class EmbeddedActorReminders(NpgsqlDataSource dataSource, 
     {
         try
         {
-            await migrator.MigrateAsync(stoppingToken);
             using var timer = new PeriodicTimer(settings.PollInterval);
             do
             {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Authentication;
 
-public static class AuthenticationServiceCollectionExtensions
+public static class SessionAuthenticationServiceCollectionExtensions
 {
     /// <summary>Session-token authentication as the default scheme; endpoint groups opt in with RequireAuthorization.</summary>
     public static IServiceCollection AddSessionAuthentication(this IServiceCollection services)

@@ -4,7 +4,7 @@ using Chat.Plugins.Hosting;
 namespace Chat.Api.Plugins;
 
 /// <summary>The plugin runtime of an api node: plugin processes, their hooks, the plugin API and ServeHTTP.</summary>
-public static class PluginHostingSetup
+public static class PluginHostingServiceCollectionExtensions
 {
     public static IServiceCollection AddPluginHosting(this IServiceCollection services, ChatConfig config)
     {

@@ -9,7 +9,7 @@ using Chat.Jobs.Workers;
 
 namespace Chat.Jobs;
 
-public static class JobsServiceExtensions
+public static class JobsServiceCollectionExtensions
 {
     /// <summary>
     /// The job types (worker + schedule), the workers (JobSettings.RunJobs) and the scheduler (JobSettings.RunScheduler):

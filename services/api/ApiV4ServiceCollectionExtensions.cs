@@ -1,0 +1,38 @@
+using Chat.Api.Channels;
+using Chat.Api.Cluster;
+using Chat.Api.Config;
+using Chat.Api.DataRetention;
+using Chat.Api.Events;
+using Chat.Api.Jobs;
+using Chat.Api.Plugins;
+using Chat.Api.Posts;
+using Chat.Api.Teams;
+using Chat.Api.Users;
+using Chat.Jobs.Core;
+using Microsoft.AspNetCore.Identity;
+
+namespace Chat.Api;
+
+public static class ApiV4ServiceCollectionExtensions
+{
+    /// <summary>The app layer behind <see cref="ApiV4.MapApiV4"/>: one service per resource, the outbox, jobs and plugins.</summary>
+    public static IServiceCollection AddApiV4(this IServiceCollection services)
+    {
+        services.AddSingleton<IPasswordHasher<Chat.Store.Model.User>, PasswordHasher<Chat.Store.Model.User>>();
+        services.AddSingleton<Outbox>();
+        services.AddSingleton<UserService>();
+        services.AddSingleton<TeamService>();
+        services.AddSingleton<ChannelService>();
+        services.AddSingleton<PostWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
+        services.AddSingleton<PostService>();
+        services.AddSingleton<PostSearchService>();
+        services.AddSingleton<ClusterService>();
+        services.AddSingleton<ConfigService>();
+        services.AddJobsCore();
+        services.AddSingleton<JobService>();
+        services.AddSingleton<DataRetentionService>();
+        services.AddPlugins();
+        return services;
+    }
+}

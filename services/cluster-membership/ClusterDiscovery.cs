@@ -40,8 +40,8 @@ public sealed partial class ClusterDiscovery : IAsyncDisposable
     public TimeSpan HeartbeatInterval => TimeSpan.FromMilliseconds(_settings.HeartbeatIntervalMilliseconds);
 
     /// <summary>
-    /// Checks this node's version against the schema's (throws
-    /// <see cref="IncompatibleSchemaException"/>), replaces the row of a predecessor on the same address and registers.
+    /// Checks this node's version against the schema's (throws <see cref="IncompatibleSchemaException"/>), replaces the
+    /// row of a predecessor on the same address and registers (MigrateDatabaseAsync has created the tables by then).
     /// </summary>
     public async Task JoinAsync(int schemaVersion, CancellationToken cancellationToken)
     {

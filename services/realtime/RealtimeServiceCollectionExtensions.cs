@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Chat.Configuration;
 using Chat.Realtime.Checkpoints;
+using Chat.Realtime.Connections;
 using Chat.Realtime.Delivery;
 using Chat.Realtime.Hubs;
 using Chat.Realtime.Sessions;

@@ -1,5 +1,5 @@
 using System.Net.WebSockets;
-using Chat.Realtime.Delivery;
+using Chat.Realtime.Connections;
 using Chat.Store.Postgres;
 using Npgsql;
 

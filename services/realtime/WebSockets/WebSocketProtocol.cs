@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
 using Chat.ClientEvents;
-using Chat.Realtime.Delivery;
+using Chat.Realtime.Connections;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Chat.Store.Postgres;

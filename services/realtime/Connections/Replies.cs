@@ -5,7 +5,7 @@ using Chat.ClientEvents;
 using Chat.Realtime.Delivery;
 using Chat.ServiceDefaults;
 
-namespace Chat.Realtime.WebSockets;
+namespace Chat.Realtime.Connections;
 
 /// <summary>The messages a client gets that are not log events: action replies and the hello.</summary>
 internal static class Replies

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using Chat.BuildingBlocks.PubSub;
 using Chat.ClientEvents;
-using Chat.Realtime.WebSockets;
+using Chat.Realtime.Delivery;
 using Chat.ServiceDefaults;
 
-namespace Chat.Realtime.Delivery;
+namespace Chat.Realtime.Connections;
 
 internal enum AttachResult
 {

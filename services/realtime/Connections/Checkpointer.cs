@@ -1,8 +1,7 @@
-using Chat.Realtime.Delivery;
-using Chat.Realtime.WebSockets;
+using Chat.Realtime.Checkpoints;
 using Npgsql;
 
-namespace Chat.Realtime.Checkpoints;
+namespace Chat.Realtime.Connections;
 
 /// <summary>
 /// Writes the checkpoints of this node's connections: every second those that advanced, at least every

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using Chat.Realtime.WebSockets;
 
-namespace Chat.Realtime.Delivery;
+namespace Chat.Realtime.Connections;
 
 /// <summary>The open connections of this node, by connection id.</summary>
 internal sealed class ConnectionRegistry

@@ -1,10 +1,10 @@
 using Chat.Realtime.Checkpoints;
-using Chat.Realtime.WebSockets;
+using Chat.Realtime.Delivery;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Npgsql;
 
-namespace Chat.Realtime.Delivery;
+namespace Chat.Realtime.Connections;
 
 /// <summary>
 /// Opens an authenticated connection (either transport) as a resumed connection — same id, every missed event,

@@ -8,7 +8,7 @@ using Chat.Realtime.Checkpoints;
 using Chat.Realtime.Delivery;
 using Chat.ServiceDefaults;
 
-namespace Chat.Realtime.WebSockets;
+namespace Chat.Realtime.Connections;
 
 internal enum OfferOutcome
 {

@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using Chat.BuildingBlocks.PubSub;
 using Chat.Realtime.Checkpoints;
 using Chat.Realtime.Delivery;
@@ -23,17 +21,14 @@ internal enum OfferOutcome
     Revoked,
 }
 
-/// <summary>An event waiting to be written, with the connection's cursor and membership just before it (a checkpoint taken in front of it).</summary>
-internal sealed record QueuedEvent(WebSocketEvent Event, EventCursor Before, Membership MembershipBefore, bool Droppable);
-
 /// <summary>A checkpoint captured for writing, with the membership it records (to know what the database holds once written).</summary>
 internal sealed record CapturedCheckpoint(CheckpointWrite Write, Membership Membership);
 
 /// <summary>
-/// One client socket: its place in the log, its membership, its bounded send queue and the writer that drains it.
-/// The dispatcher offers it events in log order (<see cref="Offer"/>, never blocking); the writer numbers what it
-/// takes from the queue, so seq counts exactly the events written, and numbering is the same on any node that
-/// replays the log from one of its checkpoints.
+/// One client connection, whatever its transport: its place in the log, its membership, its send queue and the
+/// writer that drains it. The dispatcher offers it events in log order (<see cref="Offer"/>, never blocking); the
+/// writer numbers what it takes from the queue, so seq counts exactly the events written, and numbering is the same
+/// on any node that replays the log from one of its checkpoints.
 /// </summary>
 internal sealed partial class ClientConnection
 {
@@ -41,24 +36,14 @@ internal sealed partial class ClientConnection
     private readonly RealtimeOptions options;
     private readonly ILogger logger;
     private readonly Lock sync = new();
-    private readonly Queue<QueuedEvent> queue = new();
-    private readonly ConcurrentQueue<byte[]> replies = new();
-    private readonly Channel<bool> bell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly Channel<bool> room = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly SendQueue queue;
     private readonly CancellationTokenSource aborted = new();
-    // Positions of typing events dropped since the last checkpoint written before a send; ascending (log order).
-    private readonly List<EventCursor> unrecordedDrops = [];
     private Func<ClientConnection, Task>? checkpointNow;
-    private int replyCount;
 
     private EventCursor cursor;
     private Membership membership = Membership.Empty;
-    private long nextSeq;
     private long skipBelow;
-    private QueuedEvent? inFlight;
-    private long inFlightSeq;
     private bool closed;
-    private bool stopWriting;
     private long checkpointVersion;
     private bool dirty;
     private Membership? persistedMembership;
@@ -71,6 +56,7 @@ internal sealed partial class ClientConnection
         this.transport = transport;
         this.options = options;
         this.logger = logger;
+        queue = new SendQueue(options.SendQueueLimit, options.ReplyQueueLimit);
     }
 
     /// <summary>Empty until the connection is opened (authenticated and given its id).</summary>
@@ -124,10 +110,7 @@ internal sealed partial class ClientConnection
     {
         lock (sync)
         {
-            if (queue.Count > 0 || inFlight is not null)
-            {
-                throw new InvalidOperationException("A connection is opened with an empty queue.");
-            }
+            queue.Start(start.Seq);
             Id = id;
             UserId = userId;
             SessionId = sessionId;
@@ -135,10 +118,8 @@ internal sealed partial class ClientConnection
             StartSeq = start.Seq;
             cursor = start.Cursor;
             membership = start.Membership;
-            nextSeq = start.Seq;
             this.skipBelow = skipBelow;
             checkpointVersion = 0;
-            unrecordedDrops.Clear();
             persistedMembership = persisted ? start.Membership : null;
             dirty = !persisted;
             lastCheckpoint = DateTime.UtcNow;
@@ -146,13 +127,12 @@ internal sealed partial class ClientConnection
     }
 
     /// <summary>
-    /// Takes the next event of the log (in order; events at or before the cursor were seen already). Live offers
-    /// never wait: a full queue drops typing events, then overflows. Replay offers are never dropped (their seq
-    /// must come out as it did the first time); the replayer waits for room instead (<see cref="WaitForRoomAsync"/>).
+    /// Takes the next event of the log (in order; events at or before the cursor were seen already) and queues it if
+    /// it is for this connection; never waits (see <see cref="SendQueue"/> for what a full queue does). The queued
+    /// event keeps the cursor and membership from just before it, so a checkpoint in front of it is exact.
     /// </summary>
     public OfferOutcome Offer(WebSocketEvent e, bool live)
     {
-        OfferOutcome outcome;
         lock (sync)
         {
             if (closed || Id.Length == 0 || e.Cursor <= cursor)
@@ -181,47 +161,8 @@ internal sealed partial class ClientConnection
             {
                 return OfferOutcome.Passed;
             }
-            outcome = Enqueue(new QueuedEvent(e, before, membershipBefore, live && e.IsTyping), live);
+            return queue.Add(e, before, membershipBefore, live);
         }
-        if (outcome == OfferOutcome.Queued)
-        {
-            bell.Writer.TryWrite(true);
-        }
-        return outcome;
-    }
-
-    private OfferOutcome Enqueue(QueuedEvent item, bool live)
-    {
-        if (live && queue.Count >= options.SendQueueLimit)
-        {
-            if (queue.Any(q => q.Droppable))
-            {
-                var kept = queue.ToList();
-                queue.Clear();
-                foreach (var q in kept)
-                {
-                    if (q.Droppable)
-                    {
-                        unrecordedDrops.Add(q.Event.Cursor);
-                    }
-                    else
-                    {
-                        queue.Enqueue(q);
-                    }
-                }
-            }
-            if (queue.Count >= options.SendQueueLimit)
-            {
-                if (!item.Droppable)
-                {
-                    return OfferOutcome.Overflow;
-                }
-                unrecordedDrops.Add(item.Event.Cursor);
-                return OfferOutcome.Dropped;
-            }
-        }
-        queue.Enqueue(item);
-        return OfferOutcome.Queued;
     }
 
     /// <summary>Moves the cursor over a part of the log that held nothing for this connection (a replay page's frontier).</summary>
@@ -234,49 +175,18 @@ internal sealed partial class ClientConnection
     }
 
     /// <summary>Waits until the queue has room (replay only; the live dispatcher never waits).</summary>
-    public async Task WaitForRoomAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            lock (sync)
-            {
-                if (queue.Count < options.SendQueueLimit || closed)
-                {
-                    return;
-                }
-            }
-            await room.Reader.WaitToReadAsync(cancellationToken);
-            room.Reader.TryRead(out _);
-        }
-    }
+    public Task WaitForRoomAsync(CancellationToken cancellationToken) => queue.WaitForRoomAsync(cancellationToken);
 
     /// <summary>Waits until everything queued has been taken by the writer.</summary>
-    public async Task WaitForEmptyQueueAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            lock (sync)
-            {
-                if ((queue.Count == 0 && inFlight is null) || closed)
-                {
-                    return;
-                }
-            }
-            await room.Reader.WaitToReadAsync(cancellationToken);
-            room.Reader.TryRead(out _);
-        }
-    }
+    public Task WaitForEmptyQueueAsync(CancellationToken cancellationToken) => queue.WaitUntilEmptyAsync(cancellationToken);
 
-    /// <summary>Queues a message that is not an event (an action reply, the hello); replies go before queued events.</summary>
+    /// <summary>Queues a message that is not an event (an action reply, the hello); the writer sends replies before queued events.</summary>
     public void SendReply(byte[] message)
     {
-        if (Interlocked.Increment(ref replyCount) > options.ReplyQueueLimit)
+        if (!queue.AddReply(message))
         {
             Abort("it sends actions faster than it reads their replies");
-            return;
         }
-        replies.Enqueue(message);
-        bell.Writer.TryWrite(true);
     }
 
     /// <summary>Captures a checkpoint of what has been written (an event being written counts as not yet written). Call holding <see cref="CheckpointGate"/>.</summary>
@@ -288,9 +198,8 @@ internal sealed partial class ClientConnection
             {
                 return null;
             }
-            var (seq, at, m) = inFlight is { } flying ? (inFlightSeq, flying.Before, flying.MembershipBefore)
-                : queue.TryPeek(out var head) ? (nextSeq, head.Before, head.MembershipBefore)
-                : (nextSeq, cursor, membership);
+            var (first, seq) = queue.Front();
+            var (at, m) = first is not null ? (first.Before, first.MembershipBefore) : (cursor, membership);
             dirty = false;
             lastCheckpoint = DateTime.UtcNow;
             var json = ReferenceEquals(m, persistedMembership) ? null : m.ToJson();
@@ -343,46 +252,29 @@ internal sealed partial class ClientConnection
         {
             while (!aborted.IsCancellationRequested)
             {
-                if (replies.TryDequeue(out var reply))
+                // Replies first: an action's answer does not wait behind a backlog of events.
+                if (queue.TryTakeReply(out var reply))
                 {
-                    Interlocked.Decrement(ref replyCount);
                     await transport.SendAsync(reply, aborted.Token);
                     continue;
                 }
-                QueuedEvent? item = null;
-                long seq = 0;
-                var checkpointFirst = false;
+                if (!queue.TryTake(out var taken))
+                {
+                    return;
+                }
+                if (taken is not { Item: var item, Seq: var seq, CheckpointFirst: var checkpointFirst })
+                {
+                    await queue.WaitToTakeAsync(aborted.Token);
+                    continue;
+                }
                 lock (sync)
                 {
-                    if (stopWriting)
-                    {
-                        return;
-                    }
-                    if (queue.TryDequeue(out item))
-                    {
-                        seq = nextSeq++;
-                        inFlight = item;
-                        inFlightSeq = seq;
-                        dirty = true;
-                        // Replaying from a checkpoint in front of a dropped event would number it: before the first
-                        // send past a drop, a checkpoint past the drop must be in the database.
-                        checkpointFirst = unrecordedDrops.Count > 0 && unrecordedDrops[0] < item.Event.Cursor;
-                    }
-                }
-                room.Writer.TryWrite(true);
-                if (item is null)
-                {
-                    await bell.Reader.WaitToReadAsync(aborted.Token);
-                    bell.Reader.TryRead(out _);
-                    continue;
+                    dirty = true;
                 }
                 if (checkpointFirst)
                 {
                     await checkpointNow!(this);
-                    lock (sync)
-                    {
-                        unrecordedDrops.RemoveAll(d => d <= item.Before);
-                    }
+                    queue.Recorded(item.Before);
                 }
                 if (seq >= skipBelow)
                 {
@@ -400,10 +292,7 @@ internal sealed partial class ClientConnection
                     activity?.SetTag("chat.seq", seq);
                     await transport.SendAsync(buffer.AsMemory(0, length), aborted.Token);
                 }
-                lock (sync)
-                {
-                    inFlight = null;
-                }
+                queue.Sent();
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException)
@@ -419,7 +308,6 @@ internal sealed partial class ClientConnection
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            room.Writer.TryWrite(true);
         }
     }
 
@@ -435,9 +323,9 @@ internal sealed partial class ClientConnection
             closed = true;
             closeReason ??= reason;
         }
+        queue.Complete();
         aborted.Cancel();
         transport.Abort();
-        room.Writer.TryWrite(true);
     }
 
     /// <summary>Closes with a close handshake after the event being written, if any; aborts if that takes too long.</summary>
@@ -450,11 +338,9 @@ internal sealed partial class ClientConnection
                 return;
             }
             closed = true;
-            stopWriting = true;
             closeReason ??= description.Length > 0 ? description : status.ToString();
         }
-        bell.Writer.TryWrite(true);
-        room.Writer.TryWrite(true);
+        queue.Complete();
         try
         {
             await writer.WaitAsync(TimeSpan.FromSeconds(5));
@@ -482,10 +368,8 @@ internal sealed partial class ClientConnection
         lock (sync)
         {
             closed = true;
-            stopWriting = true;
         }
-        bell.Writer.TryWrite(true);
-        room.Writer.TryWrite(true);
+        queue.Complete();
         try
         {
             await writer.WaitAsync(TimeSpan.FromSeconds(5));

@@ -6,6 +6,7 @@ using Chat.Api.DataRetention;
 using Chat.Api.Jobs;
 using Chat.Api.Plugins;
 using Chat.Api.Posts;
+using Chat.Api.Statuses;
 using Chat.Api.System;
 using Chat.Api.Teams;
 using Chat.Api.Users;
@@ -22,6 +23,7 @@ public static class ApiV4
         api.MapTeams();
         api.MapChannels();
         api.MapPosts();
+        api.MapStatuses();
         api.MapSystem();
         api.MapCluster();
         api.MapConfig();

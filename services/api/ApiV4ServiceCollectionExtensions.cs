@@ -6,6 +6,7 @@ using Chat.Api.Events;
 using Chat.Api.Jobs;
 using Chat.Api.Plugins;
 using Chat.Api.Posts;
+using Chat.Api.Statuses;
 using Chat.Api.Teams;
 using Chat.Api.Users;
 using Chat.Jobs.Core;
@@ -27,6 +28,7 @@ public static class ApiV4ServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
         services.AddSingleton<PostService>();
         services.AddSingleton<PostSearchService>();
+        services.AddSingleton<StatusService>();
         services.AddSingleton<ClusterService>();
         services.AddSingleton<ConfigService>();
         services.AddJobsCore();

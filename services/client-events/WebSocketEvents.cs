@@ -147,6 +147,18 @@ public static class WebSocketEvents
     }
 
     /// <summary>
+    /// A user's new status, to that user only, as Mattermost sends it: others learn statuses by asking
+    /// (POST /users/status/ids), so a change is not fanned out to everybody.
+    /// </summary>
+    public static class StatusChange
+    {
+        public const string Name = "status_change";
+
+        public static ClusterEvent Create(UserStatus status) =>
+            Record(Name, new { status.Status, status.UserId }, new Broadcast { UserId = status.UserId });
+    }
+
+    /// <summary>
     /// A user typing in a channel (in a thread when <c>parentId</c> is set), to the channel's members but the typist.
     /// Ephemeral: a realtime node appends it to the log outside any transaction.
     /// </summary>

@@ -35,6 +35,8 @@ public sealed class ServiceSettings
     /// event) on any realtime node; later it gets a new connection and a hello, its signal to resync.
     /// </summary>
     public int WebSocketResumeWindowMinutes { get; set; } = 15;
+    /// <summary>Seconds without activity (a socket opened, a client message, a post) after which an online user is away.</summary>
+    public int UserStatusAwayTimeout { get; set; } = 300;
 }
 
 public sealed class TeamSettings

@@ -40,6 +40,18 @@ internal sealed class RealtimeOptions
     /// <summary>Largest action message a client may send.</summary>
     public int MaxActionBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// How often each node sweeps statuses (sockets of stopped nodes, idle users, ended timed DND): with the 5 s
+    /// NodeDownAfterMilliseconds, a user whose node was killed is offline 5 to 7 s later.
+    /// </summary>
+    public TimeSpan PresenceSweepInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Users one sweep changes at most per rule; the next sweep takes the rest.</summary>
+    public int PresenceSweepLimit { get; init; } = 1000;
+
+    /// <summary>How soon a failed status write is tried again.</summary>
+    public TimeSpan PresenceRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Protocol-level keep-alive: the server pings this often and closes sockets whose pong does not come.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -4,6 +4,7 @@ using Chat.Realtime.Checkpoints;
 using Chat.Realtime.Connections;
 using Chat.Realtime.Delivery;
 using Chat.Realtime.Hubs;
+using Chat.Realtime.Presence;
 using Chat.Realtime.Sessions;
 using Chat.Realtime.WebSockets;
 using Chat.SchemaMigrations;
@@ -12,7 +13,7 @@ namespace Chat.Realtime;
 
 public static class RealtimeServiceCollectionExtensions
 {
-    /// <summary>The WebSocket delivery: the node's log dispatcher, connection checkpoints (their migration set) and the session sweep. Needs the store and the building blocks.</summary>
+    /// <summary>The WebSocket delivery: the node's log dispatcher, connection checkpoints (their migration set), the session sweep and presence. Needs the store and the building blocks.</summary>
     public static IServiceCollection AddRealtime(this IServiceCollection services, ChatConfig config)
     {
         services.AddSingleton(new RealtimeOptions(config));
@@ -27,6 +28,9 @@ public static class RealtimeServiceCollectionExtensions
         services.AddSingleton<Checkpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<Checkpointer>());
         services.AddHostedService<SessionWatcher>();
+        services.AddSingleton<SocketStore>();
+        services.AddSingleton<PresenceTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<PresenceTracker>());
         services.AddSignalR();
         return services;
     }

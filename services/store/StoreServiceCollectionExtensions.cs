@@ -36,6 +36,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<ChannelStore>();
         services.AddSingleton<PostStore>();
         services.AddSingleton<PostSearchStore>();
+        services.AddSingleton<StatusStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

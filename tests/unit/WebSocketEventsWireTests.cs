@@ -63,6 +63,15 @@ public sealed class WebSocketEventsWireTests
     }
 
     [Fact]
+    public void Status_change_carries_the_status_and_user_to_that_user_only()
+    {
+        var status = new UserStatus { UserId = "user1", Status = UserStatus.Dnd, Manual = true, LastActivityAt = 5, DndEndTime = 60, PrevStatus = UserStatus.Online };
+        AssertWire("status_change", """
+            {"event":"status_change","data":{"status":"dnd","user_id":"user1"},"broadcast":{"omit_users":null,"user_id":"user1","channel_id":"","team_id":"","connection_id":"","omit_connection_id":""}}
+            """, WebSocketEvents.StatusChange.Create(status));
+    }
+
+    [Fact]
     public void Realtime_reads_the_audience_and_routing_facts_the_producers_record()
     {
         var inTown = Membership.Of([new("chan1", "team1")], ["team1"]);

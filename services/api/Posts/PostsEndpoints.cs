@@ -1,4 +1,5 @@
 using Chat.Api.Authorization;
+using Chat.Api.Statuses;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,9 +21,16 @@ public static class PostsEndpoints
         api.MapPost("/teams/{teamId}/posts/search", SearchAsync).RequireAuthorization();
     }
 
-    private static async Task<Created<Post>> CreateAsync(CreatePostRequest? body, Session session, PostService service)
+    private static async Task<Created<Post>> CreateAsync(
+        CreatePostRequest? body, [FromQuery(Name = "set_online")] string? setOnline, Session session, PostService service, StatusService statuses)
     {
         var post = await service.CreateAsync(Input.Body(body), session);
+        // As in Mattermost, posting marks the author online unless the client asks not to (set_online=false, as Go
+        // reads a bool); once the post is stored, so the status write never holds up or fails the post.
+        if (setOnline is not ("0" or "f" or "F" or "false" or "FALSE" or "False"))
+        {
+            await statuses.ActiveAsync(session.UserId);
+        }
         return TypedResults.Created($"/api/v4/posts/{post.Id}", post);
     }
 

@@ -1,5 +1,6 @@
 using Chat.Realtime.Checkpoints;
 using Chat.Realtime.Delivery;
+using Chat.Realtime.Presence;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Npgsql;
@@ -17,6 +18,7 @@ internal sealed partial class ConnectionLifecycle(
     EventDispatcher dispatcher,
     ConnectionRegistry registry,
     Checkpointer checkpointer,
+    PresenceTracker presence,
     NodeInfo node,
     RealtimeOptions options,
     ILogger<ConnectionLifecycle> logger)
@@ -34,6 +36,7 @@ internal sealed partial class ConnectionLifecycle(
     {
         dispatcher.Detach(connection);
         registry.Remove(connection);
+        presence.Closed(connection);
         await connection.StopWriterAsync();
         if (connection.Id.Length > 0)
         {
@@ -64,6 +67,7 @@ internal sealed partial class ConnectionLifecycle(
             switch (await TryResumeAsync(connection, session, resumeId, sequenceNumber, cancellationToken))
             {
                 case AttachResult.Attached:
+                    presence.Opened(connection, connection.Id, connection.UserId);
                     return true;
                 case AttachResult.Closed:
                     return false;
@@ -76,6 +80,7 @@ internal sealed partial class ConnectionLifecycle(
         connection.Open(id, session.UserId, session.Id, generation: 0, start, skipBelow: 0, persisted: true);
         connection.SendReply(Replies.Hello(id, session.UserId, node));
         registry.Add(connection);
+        presence.Opened(connection, connection.Id, connection.UserId);
         LogOpened(id, session.UserId, resumeId ?? "");
         return await dispatcher.AttachAsync(connection, mustReach: null, cancellationToken) == AttachResult.Attached;
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
 using Chat.ClientEvents;
 using Chat.Realtime.Connections;
+using Chat.Realtime.Presence;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Chat.Store.Postgres;
@@ -18,6 +19,7 @@ namespace Chat.Realtime.WebSockets;
 /// </summary>
 internal sealed partial class WebSocketProtocol(
     ConnectionLifecycle lifecycle,
+    PresenceTracker presence,
     SessionStore sessions,
     ChannelStore channels,
     IEventLog log,
@@ -161,7 +163,11 @@ internal sealed partial class WebSocketProtocol(
                 connection.SendReply(Replies.Pong(seq, node));
                 break;
             case "user_typing":
+                presence.Active(state.Session.UserId);
                 connection.SendReply(await TypingAsync(state.Session, seq, data, cancellationToken));
+                break;
+            case "user_update_active_status":
+                connection.SendReply(ActiveStatus(state.Session, seq, data));
                 break;
             default:
                 connection.SendReply(Replies.Error(seq, 400, "api.web_socket_router.bad_action.app_error", $"Unknown action '{action}'."));
@@ -205,6 +211,23 @@ internal sealed partial class WebSocketProtocol(
             return Replies.Error(seq, 403, "api.context.permissions.app_error", "You do not have the appropriate permissions.");
         }
         await log.AppendAsync([WebSocketEvents.Typing.Create(channelId, parentId, session.UserId)], cancellationToken);
+        return Replies.Ok(seq);
+    }
+
+    /// <summary>
+    /// user_update_active_status {user_is_active, manual}, which the web app sends as its user comes and goes: an
+    /// active user is activity; an inactive one is left to the away timeout, which the sweep applies.
+    /// </summary>
+    private byte[] ActiveStatus(Session session, long seq, JsonElement data)
+    {
+        if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("user_is_active", out var isActive) || isActive.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return Replies.Error(seq, 400, "api.websocket_handler.invalid_param.app_error", "Invalid user_is_active parameter.");
+        }
+        if (isActive.GetBoolean())
+        {
+            presence.Active(session.UserId);
+        }
         return Replies.Ok(seq);
     }
 

@@ -460,6 +460,9 @@ public sealed class RealtimeTests(RealtimeFixture cluster, Xunit.Abstractions.IT
         await alice.AddToTeamAsync(teamId, bob);
         var channelId = await alice.CreateChannelAsync(teamId);
         await alice.AddToChannelAsync(channelId, bob);
+        // A status bob chose: his sockets opening and closing change no status, so no status_change joins the
+        // events these tests count exactly.
+        (await bob.PutAsync($"/api/v4/users/{bob.UserId}/status", new { user_id = bob.UserId, status = "dnd" })).Expect(200);
         return (alice, bob, teamId, channelId);
     }
 

@@ -17,6 +17,7 @@ internal sealed class SocketStore(NpgsqlDataSource db)
         transaction.Connection().ExecuteAsync("""
             INSERT INTO status_sockets (socket_id, connection_id, node_id, user_id)
             SELECT s, c, @nodeId, u FROM unnest(@socketIds, @connectionIds, @userIds) AS x (s, c, u)
+            WHERE EXISTS (SELECT 1 FROM users WHERE id = u)
             ON CONFLICT (socket_id) DO NOTHING
             """,
             new

@@ -25,14 +25,17 @@ public sealed class StatusStore(NpgsqlDataSource db)
 
     /// <summary>
     /// Locks the users' rows for the transaction, in id order (so two transactions locking overlapping users cannot
-    /// deadlock), creating missing ones as <see cref="UserStatus.Unknown"/>; the users must exist.
+    /// deadlock), creating missing ones as <see cref="UserStatus.Unknown"/>. Ids of no user are left out rather than
+    /// failing the transaction, which carries other users' changes too.
     /// </summary>
     public async Task<Dictionary<string, UserStatus>> LockAsync(NpgsqlTransaction transaction, IEnumerable<string> userIds)
     {
         var ids = userIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         await transaction.Connection().ExecuteAsync("""
             INSERT INTO statuses (user_id, status)
-            SELECT u, 'offline' FROM unnest(@ids) WITH ORDINALITY AS i (u, n) ORDER BY n
+            SELECT u, 'offline' FROM unnest(@ids) WITH ORDINALITY AS i (u, n)
+            WHERE EXISTS (SELECT 1 FROM users WHERE id = u)
+            ORDER BY n
             ON CONFLICT (user_id) DO NOTHING
             """, new { ids }, transaction);
         return await SelectForUpdateAsync(transaction, ids, "");

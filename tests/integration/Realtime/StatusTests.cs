@@ -1,108 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Chat.Testing;
-using Npgsql;
 
 namespace Chat.IntegrationTests;
-
-[CollectionDefinition(Name)]
-public sealed class StatusesCollection : ICollectionFixture<StatusesFixture>
-{
-    public const string Name = "statuses";
-}
-
-/// <summary>
-/// Two api and two realtime nodes on one private PostgreSQL, with a short away timeout
-/// (ServiceSettings.UserStatusAwayTimeout) so that idleness shows within a test. A test that kills a realtime node
-/// leaves it to the next test to start it again.
-/// </summary>
-public sealed class StatusesFixture : IAsyncLifetime
-{
-    public const int AwayTimeoutSeconds = 20;
-
-    private readonly string _fileStore = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "chat-test-files")).FullName;
-
-    public PostgresServer Postgres { get; private set; } = null!;
-
-    public NpgsqlDataSource Database { get; private set; } = null!;
-
-    public ServiceProcess Api1 { get; private set; } = null!;
-
-    public ServiceProcess Api2 { get; private set; } = null!;
-
-    public ServiceProcess Realtime1 { get; private set; } = null!;
-
-    public ServiceProcess Realtime2 { get; private set; } = null!;
-
-    /// <summary>The first user signed up: the system admin.</summary>
-    public ApiClient Admin { get; private set; } = null!;
-
-    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(60) };
-
-    public async Task InitializeAsync()
-    {
-        Postgres = await PostgresServer.StartAsync();
-        var dataSource = await Postgres.CreateDatabaseAsync("statuses");
-        Database = NpgsqlDataSource.Create(dataSource);
-        var environment = new Dictionary<string, string>
-        {
-            ["MM_SQLSETTINGS_DATASOURCE"] = dataSource,
-            ["MM_SQLSETTINGS_MAXOPENCONNS"] = "20",
-            ["MM_FILESETTINGS_DIRECTORY"] = _fileStore,
-            ["MM_SERVICESETTINGS_USERSTATUSAWAYTIMEOUT"] = AwayTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        Api1 = new ServiceProcess("api", "api-1", environment);
-        Api2 = new ServiceProcess("api", "api-2", environment);
-        Realtime1 = new ServiceProcess("realtime", "realtime-1", environment);
-        Realtime2 = new ServiceProcess("realtime", "realtime-2", environment);
-        await Task.WhenAll(Api1.StartAsync(), Api2.StartAsync());
-        await Task.WhenAll(Realtime1.StartAsync(), Realtime2.StartAsync());
-        Admin = await ApiClient.NewUserAsync(Http, Api1.BaseUrl, Unique.Username("admin"));
-    }
-
-    public Task<ApiClient> NewUserAsync(ServiceProcess node, string prefix = "u") => ApiClient.NewUserAsync(Http, node.BaseUrl, Unique.Username(prefix));
-
-    public async Task EnsureRunningAsync(ServiceProcess node)
-    {
-        if (!node.IsRunning)
-        {
-            await node.StartAsync();
-        }
-    }
-
-    public async Task<long> CountAsync(string sql, params object[] parameters)
-    {
-        await using var command = Database.CreateCommand(sql);
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    public async Task DisposeAsync()
-    {
-        var nodes = new[] { Realtime1, Realtime2, Api1, Api2 }.Where(n => n is not null).ToList();
-        await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask()));
-        if (Environment.GetEnvironmentVariable("CHAT_TEST_NODE_LOGS") is { Length: > 0 } logs)
-        {
-            Directory.CreateDirectory(logs);
-            foreach (var node in nodes)
-            {
-                await File.WriteAllTextAsync(Path.Combine(logs, $"statuses-{node.Name}.log"), node.Output);
-            }
-        }
-        if (Database is not null)
-        {
-            await Database.DisposeAsync();
-        }
-        if (Postgres is not null)
-        {
-            await Postgres.DisposeAsync();
-        }
-        Http.Dispose();
-    }
-}
 
 /// <summary>
 /// Statuses across the cluster: online while a socket (WebSocket or SignalR) is open on any realtime node, offline
@@ -270,7 +169,7 @@ public sealed class StatusTests(StatusesFixture cluster, Xunit.Abstractions.ITes
         Assert.Null(timed["prev_status"]);
 
         // An hour is long for a test: the end is moved to a second ago.
-        Assert.Equal(1, await cluster.CountAsync(
+        Assert.Equal(1, await cluster.ScalarAsync<long>(
             "WITH u AS (UPDATE statuses SET dnd_end_time = extract(epoch FROM now())::bigint - 1 WHERE user_id = $1 RETURNING 1) SELECT count(*) FROM u", user.UserId!));
         await socket.WaitForAsync("status_change", e => (string?)e["data"]!["status"] == "online");
         var back = await StatusAsync(user.On(cluster.Api2.BaseUrl), user.UserId!);
@@ -340,7 +239,7 @@ public sealed class StatusTests(StatusesFixture cluster, Xunit.Abstractions.ITes
     private static Task<JsonNode> WaitForStatusAsync(ApiClient asker, string userId, string status, TimeSpan timeout) =>
         WaitAsync(() => StatusAsync(asker, userId), s => (string?)s["status"] == status, timeout, $"status {status}");
 
-    private Task<long> SocketsAsync(ApiClient user) => cluster.CountAsync("SELECT count(*) FROM status_sockets WHERE user_id = $1", user.UserId!);
+    private Task<long> SocketsAsync(ApiClient user) => cluster.ScalarAsync<long>("SELECT count(*) FROM status_sockets WHERE user_id = $1", user.UserId!);
 
     private static async Task<T> WaitAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what)
     {

@@ -22,8 +22,13 @@ public static class ApiV4ServiceCollectionExtensions
         services.AddSingleton<IPasswordHasher<Chat.Store.Model.User>, PasswordHasher<Chat.Store.Model.User>>();
         services.AddSingleton<Outbox>();
         services.AddSingleton<UserService>();
+        services.AddSingleton<UserSearchService>();
         services.AddSingleton<TeamService>();
+        services.AddSingleton<TeamDirectoryService>();
         services.AddSingleton<ChannelService>();
+        services.AddSingleton<ChannelDirectoryService>();
+        services.AddSingleton<GroupChannelService>();
+        services.AddSingleton<SystemPosts>();
         services.AddSingleton<PostWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
         services.AddSingleton<PostService>();

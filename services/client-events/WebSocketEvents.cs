@@ -69,6 +69,19 @@ public static class WebSocketEvents
         public static ClusterEvent Create(Channel channel) => Record(Name, new { Channel = Json(channel) }, new Broadcast { ChannelId = channel.Id });
     }
 
+    /// <summary>
+    /// An archived channel: a public one to its team (anyone may browse it), a private one to its members, as
+    /// Mattermost sends it. Members stay members of an archived channel, so nothing changes in membership.
+    /// </summary>
+    public static class ChannelDeleted
+    {
+        public const string Name = "channel_deleted";
+
+        public static ClusterEvent Create(Channel channel, long deleteAt) =>
+            Record(Name, new { ChannelId = channel.Id, DeleteAt = deleteAt },
+                channel.Type == ChannelTypes.Open ? new Broadcast { TeamId = channel.TeamId } : new Broadcast { ChannelId = channel.Id });
+    }
+
     /// <summary>A direct channel created for its two members (one, for a user's channel with themselves), to the channel.</summary>
     public static class DirectAdded
     {
@@ -77,6 +90,19 @@ public static class WebSocketEvents
         public static ClusterEvent Create(Channel channel, string creatorId, string teammateId) =>
             Record(Name, new { CreatorId = creatorId, TeammateId = teammateId }, new Broadcast { ChannelId = channel.Id },
                 [.. new[] { creatorId, teammateId }.Distinct().Select(u => JoinChannel(u, channel))]);
+    }
+
+    /// <summary>
+    /// A group channel created for its members, to the channel. teammate_ids is a JSON string of every member's id,
+    /// as Mattermost sends it.
+    /// </summary>
+    public static class GroupAdded
+    {
+        public const string Name = "group_added";
+
+        public static ClusterEvent Create(Channel channel, IReadOnlyList<string> memberIds) =>
+            Record(Name, new { TeammateIds = Json(memberIds) }, new Broadcast { ChannelId = channel.Id },
+                [.. memberIds.Select(u => JoinChannel(u, channel))]);
     }
 
     /// <summary>To the channel, the new member included.</summary>

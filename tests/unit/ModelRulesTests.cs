@@ -122,6 +122,15 @@ public sealed class ModelRulesTests
         Assert.Equal("model.channel.is_valid.name.app_error", new Channel { Id = Ids.New(), Name = new string('a', 65), Type = ChannelTypes.Open }.IsValid()?.Id);
     }
 
+    [Fact]
+    public void A_group_channel_is_named_by_the_hash_of_its_sorted_member_ids_and_shown_by_their_sorted_usernames()
+    {
+        // sha1("aaabbbccc"), whatever the order the ids come in.
+        Assert.Equal("395e4981d467d1bd120dfb708ed4e3869c34bc04", Channel.GroupName(["ccc", "aaa", "bbb"]));
+        Assert.Equal("ann, bob, cy", Channel.GroupDisplayName(["cy", "ann", "bob"]));
+        Assert.Equal(64, Channel.GroupDisplayName(Enumerable.Range(0, 8).Select(i => $"user{i}-with-a-long-name")).Length);
+    }
+
     [Theory]
     [InlineData(ChannelTypes.Direct)]
     [InlineData(ChannelTypes.Group)]

@@ -54,6 +54,26 @@ public sealed class WebSocketEventsWireTests
     }
 
     [Fact]
+    public void Group_added_carries_the_member_ids_as_a_JSON_string_to_the_channel_they_all_join()
+    {
+        var group = new Channel { Id = "chan2", Type = ChannelTypes.Group, Name = "hash" };
+        AssertWire("group_added", """
+            {"event":"group_added","data":{"teammate_ids":<ids>},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan2","team_id":"","connection_id":"","omit_connection_id":""},"membership":[{"op":"join_channel","user_id":"user1","channel_id":"chan2","team_id":""},{"op":"join_channel","user_id":"user2","channel_id":"chan2","team_id":""},{"op":"join_channel","user_id":"user3","channel_id":"chan2","team_id":""}]}
+            """.Replace("<ids>", Quoted("""["user1","user2","user3"]""")), WebSocketEvents.GroupAdded.Create(group, ["user1", "user2", "user3"]));
+    }
+
+    [Fact]
+    public void Channel_deleted_goes_to_the_team_for_a_public_channel_and_to_the_members_for_a_private_one()
+    {
+        AssertWire("channel_deleted", """
+            {"event":"channel_deleted","data":{"channel_id":"chan1","delete_at":9},"broadcast":{"omit_users":null,"user_id":"","channel_id":"","team_id":"team1","connection_id":"","omit_connection_id":""}}
+            """, WebSocketEvents.ChannelDeleted.Create(Town, 9));
+        AssertWire("channel_deleted", """
+            {"event":"channel_deleted","data":{"channel_id":"chan1","delete_at":9},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""}}
+            """, WebSocketEvents.ChannelDeleted.Create(Town with { Type = ChannelTypes.Private }, 9));
+    }
+
+    [Fact]
     public void Job_updated_carries_the_job_as_an_object_to_one_admin()
     {
         var job = new Job { Id = "job1", Type = JobTypes.DataRetention, Status = JobStatus.Pending, CreateAt = 7, Data = new() { ["k"] = "v" } };

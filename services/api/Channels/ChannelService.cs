@@ -1,6 +1,7 @@
 using Chat.Api.Authorization;
 using Chat.Api.Events;
 using Chat.Api.Plugins;
+using Chat.Api.Posts;
 using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.Plugins.Hosting;
@@ -18,7 +19,7 @@ public sealed record AddChannelMemberRequest(string? UserId);
 /// <summary>Mattermost's ChannelPatch: absent (null) fields stay as they are.</summary>
 public sealed record ChannelPatchRequest(string? Name, string? DisplayName, string? Purpose, string? Header);
 
-public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, Outbox outbox, PluginHooks plugins, ChatConfig config)
+public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserStore users, Outbox outbox, PluginHooks plugins, SystemPosts systemPosts, ChatConfig config)
 {
     public async Task<Channel> CreateAsync(CreateChannelRequest request, Session caller)
     {
@@ -150,7 +151,7 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
             ? (userId == caller.UserId ? access.IsTeamMember : access.IsChannelMember) || access.CanManageMembers(caller)
             : access.IsChannelMember || access.CanManageMembers(caller);
         Access.Demand(allowed);
-        if (await users.GetAsync(userId) is not { DeleteAt: 0 })
+        if (await users.GetAsync(userId) is not { DeleteAt: 0 } user)
         {
             throw AppErrorException.NotFound("User");
         }
@@ -158,12 +159,21 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
         {
             throw AppErrorException.BadRequest("api.channel.add_user.to.channel.failed.app_error", "The user must be a member of the channel's team first.");
         }
+        if (channel.DeleteAt != 0)
+        {
+            throw AppErrorException.BadRequest("api.channel.join_channel.already_deleted.app_error", "You cannot join an archived channel.");
+        }
         var (member, added) = await outbox.WriteAsync(
             tx => channels.AddMemberAsync(tx, channelId, userId, ChatDatabase.NowMs()),
             r => r.Added ? [WebSocketEvents.UserAdded.Create(channel, userId)] : []);
-        if (added && plugins.AnyImplements(PluginHooks.Names.UserHasJoinedChannel))
+        if (!added)
         {
-            var actor = userId == caller.UserId ? null : await users.GetAsync(caller.UserId);
+            return member;
+        }
+        var actor = userId == caller.UserId ? null : await users.GetAsync(caller.UserId);
+        await systemPosts.JoinedChannelAsync(user, actor, channel);
+        if (plugins.AnyImplements(PluginHooks.Names.UserHasJoinedChannel))
+        {
             plugins.UserHasJoinedChannel(PluginCalls.Context(caller), PluginHooks.ToPluginModel<PluginSdk.ChannelMember>(member),
                 actor is null ? null : PluginHooks.ToPluginModel<PluginSdk.User>(actor));
         }
@@ -185,6 +195,10 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
             throw AppErrorException.BadRequest("api.channel.remove_user_from_channel.type.app_error", "Users cannot be removed from direct message channels.");
         }
         Access.Demand(userId == caller.UserId ? access.IsChannelMember || caller.IsSystemAdmin : access.CanManageMembers(caller));
+        if (access.Channel.Name == DefaultChannels.TownSquare)
+        {
+            throw AppErrorException.BadRequest("api.channel.remove.default.app_error", $"Unable to remove user from the default channel {DefaultChannels.TownSquare}.");
+        }
         var removed = await outbox.WriteAsync(
             tx => channels.RemoveMemberAsync(tx, channelId, userId),
             wasMember => wasMember ? WebSocketEvents.UserRemoved.Create(access.Channel, userId, caller.UserId) : []);
@@ -192,6 +206,43 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
         {
             throw AppErrorException.NotFound("Channel member");
         }
+        // An archived channel takes no posts, its notices included.
+        if (access.Channel.DeleteAt == 0 && await users.GetAsync(userId) is { } user && await users.GetAsync(caller.UserId) is { } remover)
+        {
+            await systemPosts.LeftAsync(user, remover, access.Channel);
+        }
+    }
+
+    /// <summary>
+    /// Archives a public or private channel (Mattermost's DELETE /channels/{id}): its members may (channel_user has
+    /// delete_public_channel and delete_private_channel), as may system admins. Town-square is never archived. The
+    /// notice is posted first, while the channel still takes posts.
+    /// </summary>
+    public async Task ArchiveAsync(string channelId, Session caller)
+    {
+        var access = await channels.GetAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
+        var channel = access.Channel;
+        if (channel.IsDirect)
+        {
+            throw AppErrorException.BadRequest("api.channel.delete_channel.type.invalid", "Direct and group message channels cannot be archived.");
+        }
+        Access.Demand(access.IsChannelMember || caller.IsSystemAdmin);
+        if (channel.DeleteAt != 0)
+        {
+            throw AppErrorException.BadRequest("api.channel.delete_channel.deleted.app_error", "The channel has been archived or deleted.");
+        }
+        if (channel.Name == DefaultChannels.TownSquare)
+        {
+            throw AppErrorException.BadRequest("api.channel.delete_channel.cannot.app_error", $"Unable to delete the default channel {DefaultChannels.TownSquare}.");
+        }
+        if (await users.GetAsync(caller.UserId) is { } archiver)
+        {
+            await systemPosts.ArchivedAsync(archiver, channel);
+        }
+        _ = await outbox.WriteAsync(
+            tx => channels.ArchiveAsync(tx, channelId, ChatDatabase.NowMs()),
+            archived => archived is null ? [] : [WebSocketEvents.ChannelDeleted.Create(archived, archived.DeleteAt)])
+            ?? throw AppErrorException.BadRequest("api.channel.delete_channel.deleted.app_error", "The channel has been archived or deleted.");
     }
 
     public async Task<ChannelAccess> ReadableAsync(string channelId, Session caller)

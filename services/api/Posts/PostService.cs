@@ -35,6 +35,10 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         }
         var access = await channels.GetCachedAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(access.CanPost(caller));
+        if (access.Channel.DeleteAt != 0)
+        {
+            throw AppErrorException.BadRequest("api.post.create_post.can_not_post_to_deleted.error", "Can not post to a deleted (archived) channel.");
+        }
         var rootId = await ValidRootIdAsync(request.RootId, channelId);
         post = post with
         {

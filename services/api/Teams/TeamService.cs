@@ -1,5 +1,6 @@
 using Chat.Api.Authorization;
 using Chat.Api.Events;
+using Chat.Api.Posts;
 using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.ServiceDefaults;
@@ -12,7 +13,7 @@ public sealed record CreateTeamRequest(string? Name, string? DisplayName, string
 
 public sealed record AddTeamMemberRequest(string? TeamId, string? UserId);
 
-public sealed class TeamService(TeamStore teams, UserStore users, Outbox outbox, ChatConfig config)
+public sealed class TeamService(TeamStore teams, ChannelStore channels, UserStore users, Outbox outbox, SystemPosts systemPosts, ChatConfig config)
 {
     public async Task<Team> CreateAsync(CreateTeamRequest request, Session caller)
     {
@@ -31,16 +32,28 @@ public sealed class TeamService(TeamStore teams, UserStore users, Outbox outbox,
             InviteId = Ids.New(),
             AllowOpenInvite = request.AllowOpenInvite ?? false,
         };
+        (Team Team, IReadOnlyList<Channel> Joined) created;
         try
         {
-            return await outbox.WriteAsync(
-                tx => teams.CreateAsync(tx, team, caller.UserId),
-                created => [WebSocketEvents.AddedToTeam.Create(created.Id, caller.UserId)]);
+            // The team comes with its default channels, and its creator joins them as any new member does.
+            created = await outbox.WriteAsync(
+                async tx =>
+                {
+                    var saved = await teams.CreateAsync(tx, team, caller.UserId);
+                    await channels.CreateDefaultChannelsAsync(tx, saved.Id, now);
+                    return (Team: saved, Joined: await channels.JoinDefaultChannelsAsync(tx, saved.Id, caller.UserId, now));
+                },
+                r => [WebSocketEvents.AddedToTeam.Create(r.Team.Id, caller.UserId), .. r.Joined.Select(c => WebSocketEvents.UserAdded.Create(c, caller.UserId))]);
         }
         catch (DuplicateException)
         {
             throw AppErrorException.BadRequest("store.sql_team.save_team.existing.app_error", "A team with that name already exists.");
         }
+        if (await users.GetAsync(caller.UserId) is { } creator)
+        {
+            await PostJoinedAsync(creator, null, created.Joined);
+        }
+        return created.Team;
     }
 
     public async Task<Team> GetAsync(string teamId, Session caller)
@@ -64,7 +77,7 @@ public sealed class TeamService(TeamStore teams, UserStore users, Outbox outbox,
         var allowed = caller.IsSystemAdmin
             || (userId == caller.UserId ? IsJoinable(team) : await teams.GetMemberAsync(teamId, caller.UserId) is not null);
         Access.Demand(allowed);
-        if (await users.GetAsync(userId) is not { DeleteAt: 0 })
+        if (await users.GetAsync(userId) is not { DeleteAt: 0 } user)
         {
             throw AppErrorException.NotFound("User");
         }
@@ -76,9 +89,20 @@ public sealed class TeamService(TeamStore teams, UserStore users, Outbox outbox,
         {
             throw AppErrorException.BadRequest("app.team.join_user_to_team.max_accounts.app_error", "This team has reached the maximum number of allowed accounts.");
         }
-        var (member, _) = await outbox.WriteAsync(
-            tx => teams.AddMemberAsync(tx, teamId, userId, ChatDatabase.NowMs()),
-            r => r.Added ? [WebSocketEvents.AddedToTeam.Create(teamId, userId)] : []);
+        var now = ChatDatabase.NowMs();
+        var (member, joined) = await outbox.WriteAsync(
+            async tx =>
+            {
+                var (member, added) = await teams.AddMemberAsync(tx, teamId, userId, now);
+                return (Member: member, Joined: added ? await channels.JoinDefaultChannelsAsync(tx, teamId, userId, now) : null);
+            },
+            r => r.Joined is { } channelsJoined
+                ? [WebSocketEvents.AddedToTeam.Create(teamId, userId), .. channelsJoined.Select(c => WebSocketEvents.UserAdded.Create(c, userId))]
+                : []);
+        if (joined is not null)
+        {
+            await PostJoinedAsync(user, userId == caller.UserId ? null : await users.GetAsync(caller.UserId), joined);
+        }
         return member;
     }
 
@@ -105,5 +129,16 @@ public sealed class TeamService(TeamStore teams, UserStore users, Outbox outbox,
         }
     }
 
-    private static bool IsJoinable(Team team) => team.Type == TeamTypes.Open && team.AllowOpenInvite && team.DeleteAt == 0;
+    /// <summary>Joining town-square is reported as joining the team, as Mattermost does; the other channels as joining them.</summary>
+    private async Task PostJoinedAsync(User user, User? adder, IReadOnlyList<Channel> joined)
+    {
+        foreach (var channel in joined)
+        {
+            await (channel.Name == DefaultChannels.TownSquare
+                ? systemPosts.JoinedTeamAsync(user, adder, channel)
+                : systemPosts.JoinedChannelAsync(user, adder, channel));
+        }
+    }
+
+    internal static bool IsJoinable(Team team) => team.Type == TeamTypes.Open && team.AllowOpenInvite && team.DeleteAt == 0;
 }

@@ -11,7 +11,9 @@ public static class TeamsEndpoints
     {
         var teams = api.MapGroup("/teams").RequireAuthorization();
         teams.MapPost("/", CreateAsync);
+        teams.MapGet("/", ListAsync);
         teams.MapGet("/{teamId}", GetAsync);
+        teams.MapGet("/name/{name}", GetByNameAsync);
         teams.MapPost("/{teamId}/members", AddMemberAsync);
         teams.MapGet("/{teamId}/members", GetMembersAsync);
         teams.MapDelete("/{teamId}/members/{userId}", RemoveMemberAsync);
@@ -27,6 +29,18 @@ public static class TeamsEndpoints
 
     private static async Task<Ok<Team>> GetAsync(string teamId, Session session, TeamService service) =>
         TypedResults.Ok(await service.GetAsync(Input.Id(teamId, "team_id"), session));
+
+    /// <summary>A list, or with include_total_count=true Mattermost's {"teams", "total_count"}.</summary>
+    private static async Task<Results<Ok<IReadOnlyList<Team>>, Ok<TeamsWithCount>>> ListAsync(
+        int? page, [FromQuery(Name = "per_page")] int? perPage, [FromQuery(Name = "include_total_count")] bool? includeTotalCount, Session session, TeamDirectoryService service)
+    {
+        var (p, pp) = Input.Paging(page, perPage);
+        var (teams, total) = await service.ListAsync(p, pp, includeTotalCount == true, session);
+        return total is { } count ? TypedResults.Ok(new TeamsWithCount(teams, count)) : TypedResults.Ok(teams);
+    }
+
+    private static async Task<Ok<Team>> GetByNameAsync(string name, Session session, TeamDirectoryService service) =>
+        TypedResults.Ok(await service.GetByNameAsync(name, session));
 
     private static async Task<Ok<IReadOnlyList<Team>>> GetMineAsync(Session session, TeamService service) =>
         TypedResults.Ok(await service.GetMineAsync(session));

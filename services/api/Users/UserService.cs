@@ -157,9 +157,6 @@ public sealed class UserService(UserStore users, SessionStore sessions, IPasswor
         return Sanitize(await users.GetByUsernameAsync(name) ?? throw AppErrorException.NotFound("User"), caller);
     }
 
-    public async Task<IEnumerable<User>> ListAsync(int page, int perPage, Session caller) =>
-        (await users.ListAsync(page, perPage)).Select(u => Sanitize(u, caller));
-
     public async Task<IEnumerable<User>> GetManyAsync(string[]? ids, Session caller)
     {
         if (ids is null || ids.Length is 0 or > 1000)

@@ -19,6 +19,8 @@ public static class UsersEndpoints
         users.MapPost("/logout", LogoutAsync);
         users.MapGet("/", ListAsync);
         users.MapPost("/ids", GetByIdsAsync);
+        users.MapGet("/autocomplete", AutocompleteAsync);
+        users.MapPost("/search", SearchAsync);
         users.MapGet("/me", (Session session, UserService service) => GetAsync("me", session, service));
         users.MapGet("/{userId}", GetAsync);
         users.MapPut("/{userId}/patch", PatchAsync);
@@ -63,11 +65,33 @@ public static class UsersEndpoints
     private static async Task<Ok<User>> GetByUsernameAsync(string username, Session session, UserService service) =>
         TypedResults.Ok(await service.GetByUsernameAsync(username, session));
 
-    private static async Task<Ok<IEnumerable<User>>> ListAsync(int? page, [FromQuery(Name = "per_page")] int? perPage, Session session, UserService service)
+    private static async Task<Ok<IEnumerable<User>>> ListAsync([AsParameters] ListQuery query, Session session, UserSearchService service)
     {
-        var (p, pp) = Input.Paging(page, perPage);
-        return TypedResults.Ok(await service.ListAsync(p, pp, session));
+        var (p, pp) = Input.Paging(query.Page, query.PerPage);
+        var filter = new UserListFilter(query.InTeam, query.NotInTeam, query.InChannel, query.NotInChannel, query.WithoutTeam == true, query.Active == true, query.Inactive == true, query.Role, query.Sort);
+        return TypedResults.Ok(await service.ListAsync(filter, p, pp, session));
     }
+
+    private static async Task<Ok<UserAutocomplete>> AutocompleteAsync(
+        [FromQuery(Name = "in_team")] string? inTeam, [FromQuery(Name = "in_channel")] string? inChannel, string? name, int? limit, Session session, UserSearchService service) =>
+        TypedResults.Ok(await service.AutocompleteAsync(inTeam, inChannel, name, limit, session));
+
+    private static async Task<Ok<IEnumerable<User>>> SearchAsync(UserSearchRequest? body, Session session, UserSearchService service) =>
+        TypedResults.Ok(await service.SearchAsync(Input.Body(body), session));
+
+    /// <summary>GET /users' query string.</summary>
+    private sealed record ListQuery(
+        int? Page,
+        [property: FromQuery(Name = "per_page")] int? PerPage,
+        [property: FromQuery(Name = "in_team")] string? InTeam,
+        [property: FromQuery(Name = "not_in_team")] string? NotInTeam,
+        [property: FromQuery(Name = "in_channel")] string? InChannel,
+        [property: FromQuery(Name = "not_in_channel")] string? NotInChannel,
+        [property: FromQuery(Name = "without_team")] bool? WithoutTeam,
+        bool? Active,
+        bool? Inactive,
+        string? Role,
+        string? Sort);
 
     private static async Task<Ok<IEnumerable<User>>> GetByIdsAsync(string[]? body, Session session, UserService service) =>
         TypedResults.Ok(await service.GetManyAsync(body, session));

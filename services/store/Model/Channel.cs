@@ -35,6 +35,20 @@ public sealed partial record Channel
         string.CompareOrdinal(userA, userB) < 0 ? $"{userA}__{userB}" : $"{userB}__{userA}";
 
     /// <summary>
+    /// A group channel's name, as Mattermost derives it: the hex SHA-1 of its members' ids, sorted and concatenated,
+    /// so the same members always find the same channel.
+    /// </summary>
+    public static string GroupName(IEnumerable<string> userIds) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(string.Concat(userIds.Order(StringComparer.Ordinal)))));
+
+    /// <summary>A group channel's display name: its members' usernames, sorted, comma-separated, at most 64 characters.</summary>
+    public static string GroupDisplayName(IEnumerable<string> usernames)
+    {
+        var names = string.Join(", ", usernames.Order(StringComparer.Ordinal));
+        return names.Length <= 64 ? names : names[..64];
+    }
+
+    /// <summary>
     /// A team channel's name: 1 to 64 of <c>a-z 0-9 - _</c>, beginning with a letter or digit, without the
     /// <c>__</c> that marks a direct channel's name.
     /// </summary>

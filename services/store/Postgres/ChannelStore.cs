@@ -10,7 +10,7 @@ namespace Chat.Store.Postgres;
 public sealed record ChannelAccess(Channel Channel, bool IsChannelMember, bool IsChannelAdmin, bool IsTeamMember, bool IsTeamAdmin);
 
 /// <remarks>Lists may run on a replica; access checks stay on the primary (or its cache).</remarks>
-public sealed class ChannelStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
+public sealed partial class ChannelStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
     private const string Columns = "id, create_at, update_at, delete_at, team_id, type, display_name, name, header, purpose, last_post_at, total_msg_count, creator_id";
     private const string MemberColumns = "channel_id, user_id, scheme_admin, last_viewed_at, msg_count, mention_count, last_update_at";
@@ -35,20 +35,8 @@ public sealed class ChannelStore(NpgsqlDataSource db, DatabaseRouter router, Sto
     /// The direct channel of two users, created with both as members on first use (in the caller's transaction);
     /// concurrent callers agree on one, and only one of them sees <c>Created</c>.
     /// </summary>
-    public async Task<(Channel Channel, bool Created)> GetOrCreateDirectAsync(NpgsqlTransaction transaction, Channel candidate, string userA, string userB)
-    {
-        var connection = transaction.Connection();
-        var inserted = await connection.ExecuteAsync(InsertSql + " ON CONFLICT (team_id, name) DO NOTHING", candidate, transaction);
-        if (inserted == 1)
-        {
-            await connection.ExecuteAsync(
-                "INSERT INTO channel_members (channel_id, user_id, last_update_at) SELECT @channelId, u, @now FROM unnest(@users) u ON CONFLICT DO NOTHING",
-                new { channelId = candidate.Id, users = new[] { userA, userB }.Distinct().ToArray(), now = candidate.CreateAt }, transaction);
-        }
-        var channel = await connection.QuerySingleAsync<Channel>(
-            $"SELECT {Columns} FROM channels WHERE team_id = '' AND name = @Name", candidate, transaction);
-        return (channel, inserted == 1);
-    }
+    public Task<(Channel Channel, bool Created)> GetOrCreateDirectAsync(NpgsqlTransaction transaction, Channel candidate, string userA, string userB) =>
+        GetOrCreateWithMembersAsync(transaction, candidate, [userA, userB]);
 
     /// <summary>Writes the patchable properties; cached access facts carry the channel, so they are dropped everywhere.</summary>
     public Task<Channel> PatchAsync(NpgsqlTransaction transaction, Channel channel, long now) => DuplicateException.Guard(async () =>

@@ -24,6 +24,7 @@ public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
 
     /// <summary>
     /// Posts of the team's channels the user belongs to (and of the user's direct channels) that match, newest first.
+    /// System messages (joins, leaves, archiving) are not searched, as in Mattermost.
     /// On the search replicas (else the replicas, else the primary): a search is never how a client reads back its
     /// own write, so replication lag does no harm here.
     /// </summary>
@@ -43,6 +44,7 @@ public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
             JOIN channels c ON c.id = p.channel_id
             WHERE (c.team_id = @teamId OR c.team_id = '')
               AND p.delete_at = 0
+              AND p.type NOT LIKE 'system\_%'
               AND CASE
                     WHEN q.words IS NULL AND q.prefixes IS NULL THEN true
                     WHEN q.words IS NOT NULL AND q.prefixes IS NOT NULL AND @allPrefixes THEN p.search_vector @@ (q.words && q.prefixes)

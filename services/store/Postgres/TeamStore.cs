@@ -7,7 +7,7 @@ using Npgsql;
 namespace Chat.Store.Postgres;
 
 /// <remarks>Lists may run on a replica; membership checks stay on the primary.</remarks>
-public sealed class TeamStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
+public sealed partial class TeamStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
     private const string Columns = "id, create_at, update_at, delete_at, name, display_name, description, email, type, company_name, allowed_domains, invite_id, allow_open_invite";
     private const string MemberColumns = "team_id, user_id, scheme_admin";

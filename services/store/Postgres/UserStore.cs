@@ -7,7 +7,7 @@ using Npgsql;
 namespace Chat.Store.Postgres;
 
 /// <remarks>Lists and lookups by many ids (profiles for display) may run on a replica; single lookups and credentials stay on the primary.</remarks>
-public sealed class UserStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
+public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
     private const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update";
 
@@ -74,10 +74,4 @@ public sealed class UserStore(NpgsqlDataSource db, DatabaseRouter router, StoreC
     public Task<IReadOnlyList<User>> GetManyAsync(IReadOnlyCollection<string> ids) =>
         router.ReadAsync<IReadOnlyList<User>>(ReadTarget.Replica, async connection =>
             [.. await connection.QueryAsync<User>($"SELECT {Columns} FROM users WHERE id = ANY(@ids) ORDER BY username", new { ids = ids.ToArray() })]);
-
-    public Task<IReadOnlyList<User>> ListAsync(int page, int perPage) =>
-        router.ReadAsync<IReadOnlyList<User>>(ReadTarget.Replica, async connection =>
-            [.. await connection.QueryAsync<User>(
-                $"SELECT {Columns} FROM users ORDER BY username LIMIT @perPage OFFSET @offset",
-                new { perPage, offset = (long)page * perPage })]);
 }

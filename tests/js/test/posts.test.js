@@ -51,7 +51,11 @@ for (const route of routes) {
 
             const list = await bob.on(0).getPosts(channel.id);
             const newestFirst = posts.map((p) => p.id).reverse();
-            assert.deepEqual(list.order, newestFirst);
+            // Before them all: the system post of bob's addition to the channel.
+            const added = list.order.at(-1);
+            assert.equal(list.posts[added].type, 'system_add_to_channel');
+            assert.equal(list.posts[added].props.addedUserId, bob.id);
+            assert.deepEqual(list.order.slice(0, -1), newestFirst);
             for (const p of posts) {
                 assert.equal(list.posts[p.id].message, p.message);
             }

@@ -24,6 +24,7 @@ public static class ApiV4
         services.AddSingleton<UserService>();
         services.AddSingleton<TeamService>();
         services.AddSingleton<ChannelService>();
+        services.AddSingleton<ReadStateService>();
         services.AddSingleton<PostWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
         services.AddSingleton<PostService>();
@@ -44,6 +45,7 @@ public static class ApiV4
         api.MapUsers();
         api.MapTeams();
         api.MapChannels();
+        api.MapReadState();
         api.MapPosts();
         api.MapSystem();
         api.MapCluster();

@@ -55,7 +55,7 @@ public sealed class PostStore(NpgsqlDataSource db)
                     },
                 },
                 // Deactivated users are never mentioned. Users with keywords of their own are few (an index of
-                // their own); everybody else in a keyword channel is read only when named.
+                // their own); everybody else in a keyword channel is read only when named, by username.
                 new NpgsqlBatchCommand($"""
                     SELECT {CandidateColumns}
                     FROM channel_members m JOIN users u ON u.id = m.user_id
@@ -63,8 +63,7 @@ public sealed class PostStore(NpgsqlDataSource db)
                     UNION ALL
                     SELECT {CandidateColumns}
                     FROM users u JOIN channel_members m ON m.user_id = u.id AND m.channel_id = ANY($2)
-                    WHERE u.delete_at = 0
-                      AND (u.username = ANY($3) OR u.notify_props->>'mention_keys' <> '' OR u.notify_props->>'first_name' = 'true')
+                    WHERE u.delete_at = 0 AND (u.username = ANY($3) OR u.has_mention_keywords)
                     """)
                 {
                     Parameters = { Text(scope.AllMembers), Text(scope.KeywordChannels), Text(scope.Usernames) },

@@ -22,6 +22,7 @@ public static class ApiV4
         api.MapUsers();
         api.MapTeams();
         api.MapChannels();
+        api.MapReadState();
         api.MapPosts();
         api.MapStatuses();
         api.MapSystem();

@@ -26,6 +26,7 @@ public static class ApiV4ServiceCollectionExtensions
         services.AddSingleton<TeamService>();
         services.AddSingleton<TeamDirectoryService>();
         services.AddSingleton<ChannelService>();
+        services.AddSingleton<ReadStateService>();
         services.AddSingleton<ChannelDirectoryService>();
         services.AddSingleton<GroupChannelService>();
         services.AddSingleton<SystemPosts>();

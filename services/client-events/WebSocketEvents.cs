@@ -16,12 +16,15 @@ public static class WebSocketEvents
     /// <summary>The event log's topic that realtime delivers to clients.</summary>
     public const string Topic = "websocket";
 
-    /// <summary>A new post, to the channel. data.post is the post as a JSON string, as Mattermost's clients expect.</summary>
+    /// <summary>
+    /// A new post, to the channel. data.post is the post as a JSON string, as Mattermost's clients expect; the users
+    /// it mentions are recorded for realtime, which adds data.mentions to their copies only.
+    /// </summary>
     public static class Posted
     {
         public const string Name = "posted";
 
-        public static ClusterEvent Create(Post post, Channel channel, Session sender) => Record(Name,
+        public static ClusterEvent Create(Post post, Channel channel, Session sender, IReadOnlyCollection<string>? mentions = null) => Record(Name,
             new
             {
                 Post = Json(post),
@@ -33,7 +36,20 @@ public static class WebSocketEvents
                 channel.TeamId,
                 SetOnline = true,
             },
-            new Broadcast { ChannelId = channel.Id });
+            new Broadcast { ChannelId = channel.Id },
+            mentions: mentions is { Count: > 0 } ? [.. mentions.Order(StringComparer.Ordinal)] : null);
+    }
+
+    /// <summary>
+    /// The channels a user has just read, with the time each counts as read up to ({channel id: ms}), to that user:
+    /// sent by the view endpoint and for the author of a post.
+    /// </summary>
+    public static class MultipleChannelsViewed
+    {
+        public const string Name = "multiple_channels_viewed";
+
+        public static ClusterEvent Create(string userId, IReadOnlyDictionary<string, long> channelTimes) =>
+            Record(Name, new { ChannelTimes = channelTimes }, new Broadcast { UserId = userId });
     }
 
     /// <summary>The edited post as a JSON string, to the channel.</summary>
@@ -245,6 +261,6 @@ public static class WebSocketEvents
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, ServiceDefaultsExtensions.JsonOptions);
 
-    private static ClusterEvent Record(string name, object data, Broadcast broadcast, IReadOnlyList<MembershipChange>? membership = null, RevokedSession? session = null) =>
-        ClusterEvent.Create(Topic, name, new WebSocketMessage(name, data, broadcast) { Membership = membership, Session = session }, ServiceDefaultsExtensions.JsonOptions);
+    private static ClusterEvent Record(string name, object data, Broadcast broadcast, IReadOnlyList<MembershipChange>? membership = null, RevokedSession? session = null, IReadOnlyList<string>? mentions = null) =>
+        ClusterEvent.Create(Topic, name, new WebSocketMessage(name, data, broadcast) { Membership = membership, Session = session, Mentions = mentions }, ServiceDefaultsExtensions.JsonOptions);
 }

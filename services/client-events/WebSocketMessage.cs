@@ -15,6 +15,13 @@ public sealed record WebSocketMessage(string Event, object Data, Broadcast Broad
     /// <summary>A session whose sockets to close.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RevokedSession? Session { get; init; }
+
+    /// <summary>
+    /// The users the event mentions (a post's): each of their connections gets data.mentions, a JSON string of a
+    /// list holding only their own id, as Mattermost's broadcast hook adds it; everybody else gets no mentions.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Mentions { get; init; }
 }
 
 /// <summary>

@@ -37,6 +37,8 @@ public sealed class ServiceSettings
     public int WebSocketResumeWindowMinutes { get; set; } = 15;
     /// <summary>Seconds without activity (a socket opened, a client message, a post) after which an online user is away.</summary>
     public int UserStatusAwayTimeout { get; set; } = 300;
+    /// <summary>Whether viewing a channel (and posting in it) sends the user multiple_channels_viewed.</summary>
+    public bool EnableChannelViewedMessages { get; set; } = true;
 }
 
 public sealed class TeamSettings
@@ -45,6 +47,8 @@ public sealed class TeamSettings
     public bool EnableOpenServer { get; set; } = true;
     public int MaxUsersPerTeam { get; set; } = 10_000;
     public int MaxChannelsPerTeam { get; set; } = 10_000;
+    /// <summary>@channel, @all and @here mention nobody in a channel with this many members or more.</summary>
+    public int MaxNotificationsPerChannel { get; set; } = 1_000;
 }
 
 public sealed class SqlSettings

@@ -37,6 +37,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<PostStore>();
         services.AddSingleton<PostSearchStore>();
         services.AddSingleton<StatusStore>();
+        services.AddSingleton<ReadStateStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

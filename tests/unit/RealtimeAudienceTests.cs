@@ -66,8 +66,8 @@ public sealed class RealtimeAudienceTests
         Assert.Equal("s1", e.RevokedSessionId);
         Assert.False(e.IsTyping);
 
-        var buffer = new byte[e.MaxLength];
-        var message = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, e.Format(42, buffer)))!.AsObject();
+        var buffer = new byte[e.MaxLengthFor("alice")];
+        var message = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, e.Format(42, "alice", buffer)))!.AsObject();
         Assert.Equal(["event", "data", "broadcast", "seq"], message.Select(p => p.Key));
         Assert.Equal(42, (long)message["seq"]!);
         Assert.Equal("naïve <b>", (string?)message["data"]!["text"]);

@@ -33,6 +33,50 @@ public sealed class WebSocketEventsWireTests
     }
 
     [Fact]
+    public void Posted_records_the_mentioned_users_as_a_routing_fact()
+    {
+        AssertWire("posted", """
+            {"event":"posted","data":{"post":<post>,"channel_type":"O","channel_name":"town","channel_display_name":"Town","sender_name":"@alice","team_id":"team1","set_online":true},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""},"mentions":["user2","user3"]}
+            """.Replace("<post>", Quoted(PostJson)), WebSocketEvents.Posted.Create(Post, Town, Alice, ["user3", "user2"]));
+    }
+
+    [Fact]
+    public void Realtime_gives_each_mentioned_user_data_mentions_with_their_own_id_only()
+    {
+        var posted = Parse(WebSocketEvents.Posted.Create(Post, Town, Alice, ["user2", "user3"]));
+        var inTown = Membership.Of([new("chan1", "team1")], ["team1"]);
+        foreach (var user in new[] { "user1", "user2", "user3", "user4" })
+        {
+            Assert.True(posted.IsFor("c-" + user, user, inTown));
+        }
+
+        var bob = Sent(posted, "user2", 7);
+        Assert.Equal(["event", "data", "broadcast", "seq"], bob.Select(p => p.Key));
+        Assert.Equal("[\"user2\"]", (string?)bob["data"]!["mentions"]);
+        Assert.Equal(["post", "channel_type", "channel_name", "channel_display_name", "sender_name", "team_id", "set_online", "mentions"], bob["data"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(7, (long)bob["seq"]!);
+        Assert.Equal("[\"user3\"]", (string?)Sent(posted, "user3", 8)["data"]!["mentions"]);
+        foreach (var user in new[] { "user1", "user4" })
+        {
+            var other = Sent(posted, user, 9);
+            Assert.False(other["data"]!.AsObject().ContainsKey("mentions"));
+            Assert.Equal(PostJson, (string?)other["data"]!["post"]);
+        }
+
+        var unmentioned = Parse(WebSocketEvents.Posted.Create(Post, Town, Alice, []));
+        Assert.Empty(unmentioned.Mentions);
+        Assert.False(Sent(unmentioned, "user2", 1)["data"]!.AsObject().ContainsKey("mentions"));
+    }
+
+    [Fact]
+    public void Multiple_channels_viewed_carries_the_channel_times_to_the_user()
+    {
+        AssertWire("multiple_channels_viewed", """
+            {"event":"multiple_channels_viewed","data":{"channel_times":{"chan1":5}},"broadcast":{"omit_users":null,"user_id":"user1","channel_id":"","team_id":"","connection_id":"","omit_connection_id":""}}
+            """, WebSocketEvents.MultipleChannelsViewed.Create("user1", new Dictionary<string, long> { ["chan1"] = 5 }));
+    }
+
+    [Fact]
     public void Post_deleted_carries_the_post_as_a_JSON_string_to_the_channel()
     {
         AssertWire("post_deleted", """
@@ -127,6 +171,14 @@ public sealed class WebSocketEventsWireTests
 
     /// <summary>A JSON document as a JSON string value, for the expected data where <c>&lt;post&gt;</c> stands.</summary>
     private static string Quoted(string json) => JsonSerializer.Serialize(json);
+
+    /// <summary>The message a connection of <paramref name="userId"/> gets, as JSON.</summary>
+    private static System.Text.Json.Nodes.JsonObject Sent(WebSocketEvent e, string userId, long seq)
+    {
+        var buffer = new byte[e.MaxLengthFor(userId)];
+        var length = e.Format(seq, userId, buffer);
+        return System.Text.Json.Nodes.JsonNode.Parse(buffer.AsSpan(0, length))!.AsObject();
+    }
 
     private static WebSocketEvent Parse(ClusterEvent e) =>
         WebSocketEvent.Parse(new LoggedEvent(new EventCursor(1, 1), e)) ?? throw new InvalidOperationException("not parsed");

@@ -128,10 +128,10 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
 
     public async Task<Channel> GetAsync(string channelId, Session caller) => (await ReadableAsync(channelId, caller)).Channel;
 
-    public async Task<IReadOnlyList<Channel>> GetMineInTeamAsync(string teamId, Session caller)
+    public async Task<IReadOnlyList<Channel>> GetMineInTeamAsync(string teamId, bool includeDeleted, Session caller)
     {
         Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
-        return await channels.GetForUserAsync(teamId, caller.UserId);
+        return await channels.GetForUserAsync(teamId, caller.UserId, includeDeleted);
     }
 
     /// <summary>

@@ -74,8 +74,8 @@ public static class ChannelsEndpoints
     private static async Task<Ok<Channel>> PatchAsync(string channelId, ChannelPatchRequest? body, Session session, ChannelService service) =>
         TypedResults.Ok(await service.PatchAsync(Input.Id(channelId, "channel_id"), Input.Body(body), session));
 
-    private static async Task<Ok<IReadOnlyList<Channel>>> GetMineInTeamAsync(string teamId, Session session, ChannelService service) =>
-        TypedResults.Ok(await service.GetMineInTeamAsync(Input.Id(teamId, "team_id"), session));
+    private static async Task<Ok<IReadOnlyList<Channel>>> GetMineInTeamAsync(string teamId, [FromQuery(Name = "include_deleted")] bool? includeDeleted, Session session, ChannelService service) =>
+        TypedResults.Ok(await service.GetMineInTeamAsync(Input.Id(teamId, "team_id"), includeDeleted ?? false, session));
 
     private static async Task<Created<ChannelMember>> AddMemberAsync(string channelId, AddChannelMemberRequest? body, Session session, ChannelService service)
     {

@@ -3,6 +3,7 @@ using Queues = System.Threading.Channels;
 using Chat.Api.Events;
 using Chat.BuildingBlocks.PubSub;
 using Chat.ClientEvents;
+using Chat.Configuration;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Chat.Store.Postgres;
@@ -13,12 +14,13 @@ namespace Chat.Api.Posts;
 /// <summary>
 /// Group commit for new posts. Each durable post costs a commit (a WAL flush) and three round trips (insert, outbox
 /// events, commit); under load that, not the work, is what limits posts per second. Posts that arrive while a
-/// commit is in flight wait for the next one and go in together: one insert, one append of their events, one bump
-/// of their channels together with the commit.
+/// commit is in flight wait for the next one and go in together: one insert (which also reads the channel members
+/// the posts may mention), one append of their events, one bump of their channels and their members' read state
+/// (authors read, mentions counted) together with the commit.
 /// A post is acknowledged only after its batch committed, so nothing acknowledged is lost; a single post under no
 /// load waits for nobody.
 /// </summary>
-public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEventBus bus, ILogger<PostWriter> logger) : IHostedService
+public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEventBus bus, ChatConfig config, ILogger<PostWriter> logger) : IHostedService
 {
     /// <summary>Posts per transaction at most: bounds the statement and the time any one batch holds its locks.</summary>
     private const int MaxBatch = 64;
@@ -103,18 +105,27 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEv
 
     private async Task CommitAsync(IReadOnlyList<Pending> ordered)
     {
+        var channelTypes = ordered.Select(p => p.Channel).DistinctBy(c => c.Id).ToDictionary(c => c.Id, c => c.Type, StringComparer.Ordinal);
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var created = (await posts.CreateManyAsync(transaction, [.. ordered.Select(p => p.Post)]))
-            .Select((post, i) => post with { PendingPostId = ordered[i].Post.PendingPostId })
-            .ToList();
-        var events = new ClusterEvent[ordered.Count];
+        var (inserted, candidates) = await posts.CreateManyAsync(transaction, [.. ordered.Select(p => p.Post)], Mentions.ScopeOf(ordered.Select(p => p.Post), id => channelTypes[id]));
+        var created = inserted.Select((post, i) => post with { PendingPostId = ordered[i].Post.PendingPostId }).ToList();
+        var members = candidates.ToLookup(c => c.ChannelId, StringComparer.Ordinal);
+        var mentioned = new IReadOnlySet<string>[ordered.Count];
+        var events = new List<ClusterEvent>(ordered.Count * 2);
         for (var i = 0; i < ordered.Count; i++)
         {
-            events[i] = WebSocketEvents.Posted.Create(created[i], ordered[i].Channel, ordered[i].Sender) with { TraceParent = ordered[i].TraceParent };
+            var (post, channel) = (created[i], ordered[i].Channel);
+            mentioned[i] = Mentions.Of(post, channel.Type, [.. members[channel.Id]], config.TeamSettings.MaxNotificationsPerChannel);
+            // As Mattermost does, the author's view of the channel goes out before the post.
+            if (config.ServiceSettings.EnableChannelViewedMessages && Mentions.ViewsChannel(post))
+            {
+                events.Add(WebSocketEvents.MultipleChannelsViewed.Create(post.UserId, new Dictionary<string, long> { [channel.Id] = post.CreateAt }) with { TraceParent = ordered[i].TraceParent });
+            }
+            events.Add(WebSocketEvents.Posted.Create(post, channel, ordered[i].Sender, mentioned[i].ToList()) with { TraceParent = ordered[i].TraceParent });
         }
         await bus.PublishAsync(transaction, events);
-        await PostStore.CountInChannelsAndCommitAsync(transaction, created);
+        await PostStore.CountInChannelsAndCommitAsync(transaction, created, Mentions.ReadUpdates(created, mentioned));
         for (var i = 0; i < ordered.Count; i++)
         {
             ordered[i].Done.TrySetResult(created[i]);

@@ -278,12 +278,13 @@ internal sealed partial class ClientConnection
                 }
                 if (seq >= skipBelow)
                 {
-                    if (buffer.Length < item.Event.MaxLength)
+                    var maxLength = item.Event.MaxLengthFor(UserId);
+                    if (buffer.Length < maxLength)
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = ArrayPool<byte>.Shared.Rent(item.Event.MaxLength);
+                        buffer = ArrayPool<byte>.Shared.Rent(maxLength);
                     }
-                    var length = item.Event.Format(seq, buffer);
+                    var length = item.Event.Format(seq, UserId, buffer);
                     // The last hop of the change's trace: this connection's copy of the event going out.
                     using var activity = item.Event.TraceContext == default ? null
                         : Telemetry.Source.StartActivity(item.Event.SendSpanName, ActivityKind.Producer, item.Event.TraceContext);

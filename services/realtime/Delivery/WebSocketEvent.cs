@@ -17,7 +17,7 @@ internal sealed class WebSocketEvent
 {
     private static readonly byte[] SeqProperty = Encoding.UTF8.GetBytes(",\"seq\":");
 
-    private WebSocketEvent(EventCursor cursor, string name, Broadcast broadcast, IReadOnlyList<MembershipChange> membership, string? revokedSessionId, byte[] prefix)
+    private WebSocketEvent(EventCursor cursor, string name, Broadcast broadcast, IReadOnlyList<MembershipChange> membership, string? revokedSessionId, byte[] prefix, int dataEnd, FrozenSet<string> mentions)
     {
         Cursor = cursor;
         SendSpanName = "websocket send " + name;
@@ -26,7 +26,13 @@ internal sealed class WebSocketEvent
         Membership = membership;
         RevokedSessionId = revokedSessionId;
         Prefix = prefix;
+        this.dataEnd = dataEnd;
+        this.mentions = mentions;
     }
+
+    // Where the data object's closing brace is in Prefix: a mentioned user's copy gets data.mentions inserted there.
+    private readonly int dataEnd;
+    private readonly FrozenSet<string> mentions;
 
     public EventCursor Cursor { get; }
     public string Name { get; }
@@ -42,8 +48,11 @@ internal sealed class WebSocketEvent
 
     public string SendSpanName { get; }
 
-    /// <summary>The client message up to its seq: <c>{"event":…,"data":…,"broadcast":…,"seq":</c>.</summary>
+    /// <summary>The client message up to its seq: <c>{"event":…,"data":…,"broadcast":…,"seq":</c> (without data.mentions).</summary>
     public byte[] Prefix { get; }
+
+    /// <summary>The users whose copies carry data.mentions (a post's mentioned users).</summary>
+    public IReadOnlySet<string> Mentions => mentions;
 
     /// <summary>Typing indicators are ephemeral: the first thing a full send queue drops.</summary>
     public bool IsTyping => Name == WebSocketEvents.Typing.Name;
@@ -97,27 +106,51 @@ internal sealed class WebSocketEvent
         var revoked = root.TryGetProperty("session", out var s) && s.ValueKind == JsonValueKind.Object
             && s.TryGetProperty("revoked_session_id", out var r) && r.ValueKind == JsonValueKind.String && r.GetString()!.Length > 0
             ? r.GetString() : null;
+        var mentions = root.TryGetProperty("mentions", out var mm) && mm.ValueKind == JsonValueKind.Array
+            ? mm.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToFrozenSet(StringComparer.Ordinal)
+            : FrozenSet<string>.Empty;
         ActivityContext.TryParse(logged.Event.TraceParent, null, out var trace);
-        return new WebSocketEvent(logged.Cursor, name, broadcast, membership, revoked, SerializePrefix(name, data, broadcast))
+        var (prefix, dataEnd) = SerializePrefix(name, data, broadcast);
+        return new WebSocketEvent(logged.Cursor, name, broadcast, membership, revoked, prefix, dataEnd, mentions)
         {
             Id = logged.Event.Id,
             TraceContext = trace,
         };
     }
 
-    /// <summary>The whole client message with its seq, written into <paramref name="buffer"/>; returns its length.</summary>
-    public int Format(long seq, byte[] buffer)
+    /// <summary>
+    /// The whole client message with its seq as <paramref name="userId"/>'s connection gets it, written into
+    /// <paramref name="buffer"/>; returns its length. A mentioned user's copy has data.mentions: <c>"[\"their id\"]"</c>.
+    /// </summary>
+    public int Format(long seq, string userId, byte[] buffer)
     {
-        Prefix.CopyTo(buffer, 0);
-        var length = Prefix.Length;
+        int length;
+        if (mentions.Contains(userId))
+        {
+            Prefix.AsSpan(0, dataEnd).CopyTo(buffer);
+            length = dataEnd;
+            length += Encoding.UTF8.GetBytes(MentionsProperty(userId, dataIsEmpty: Prefix[dataEnd - 1] == (byte)'{'), buffer.AsSpan(length));
+            Prefix.AsSpan(dataEnd).CopyTo(buffer.AsSpan(length));
+            length += Prefix.Length - dataEnd;
+        }
+        else
+        {
+            Prefix.CopyTo(buffer, 0);
+            length = Prefix.Length;
+        }
         System.Buffers.Text.Utf8Formatter.TryFormat(seq, buffer.AsSpan(length), out var digits);
         length += digits;
         buffer[length++] = (byte)'}';
         return length;
     }
 
-    /// <summary>Room <see cref="Format"/> needs.</summary>
-    public int MaxLength => Prefix.Length + 21;
+    /// <summary>Room <see cref="Format"/> needs for <paramref name="userId"/>'s copy.</summary>
+    public int MaxLengthFor(string userId) =>
+        Prefix.Length + 21 + (mentions.Contains(userId) ? Encoding.UTF8.GetMaxByteCount(MentionsProperty(userId, dataIsEmpty: false).Length) : 0);
+
+    // Ids are [a-z0-9], so the JSON string needs no escaping beyond the quotes of the list inside it.
+    private static string MentionsProperty(string userId, bool dataIsEmpty) =>
+        (dataIsEmpty ? "" : ",") + "\"mentions\":\"[\\\"" + userId + "\\\"]\"";
 
     private static Broadcast ParseBroadcast(JsonElement b)
     {
@@ -177,29 +210,33 @@ internal sealed class WebSocketEvent
         return changes;
     }
 
-    private static byte[] SerializePrefix(string name, JsonElement data, Broadcast broadcast)
+    /// <summary>The message up to its seq, and the offset of the data object's closing brace in it.</summary>
+    private static (byte[] Prefix, int DataEnd) SerializePrefix(string name, JsonElement data, Broadcast broadcast)
     {
         using var stream = new MemoryStream();
+        int dataEnd;
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("event", name);
             writer.WritePropertyName("data");
+            writer.WriteStartObject();
             if (data.ValueKind == JsonValueKind.Object)
             {
-                data.WriteTo(writer);
+                foreach (var property in data.EnumerateObject())
+                {
+                    property.WriteTo(writer);
+                }
             }
-            else
-            {
-                writer.WriteStartObject();
-                writer.WriteEndObject();
-            }
+            writer.Flush();
+            dataEnd = (int)stream.Length;
+            writer.WriteEndObject();
             writer.WritePropertyName("broadcast");
             WriteBroadcast(writer, broadcast);
             // Left open: the seq and the closing brace are added per connection.
         }
         stream.Write(SeqProperty);
-        return stream.ToArray();
+        return (stream.ToArray(), dataEnd);
     }
 
     public static void WriteBroadcast(Utf8JsonWriter writer, Broadcast b)

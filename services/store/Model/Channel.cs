@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Chat.ServiceDefaults;
 
@@ -24,8 +26,20 @@ public sealed partial record Channel
     public string Header { get; init; } = "";
     public string Purpose { get; init; } = "";
     public long LastPostAt { get; init; }
+    public long LastRootPostAt { get; init; }
+    /// <summary>Every post of the channel, system posts included; a member's unread count is this minus its msg_count.</summary>
     public long TotalMsgCount { get; init; }
+    /// <summary>The posts that start a thread (root_id "").</summary>
+    public long TotalMsgCountRoot { get; init; }
     public string CreatorId { get; init; } = "";
+
+    // Mattermost's optional fields, null as it sends them for a channel without a scheme, group sync, sharing,
+    // props or retention policy: none of these exist here.
+    public string? SchemeId { get; init; }
+    public bool? GroupConstrained { get; init; }
+    public bool? Shared { get; init; }
+    public Dictionary<string, JsonElement>? Props { get; init; }
+    public string? PolicyId { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsDirect => Type is ChannelTypes.Direct or ChannelTypes.Group;
@@ -75,23 +89,56 @@ public sealed partial record Channel
     private static partial Regex NamePattern();
 }
 
-public sealed record ChannelMember
+/// <summary>
+/// A user's membership of a channel with its read state: <see cref="MsgCount"/> is how many of the channel's posts the
+/// member has read (unread = the channel's total_msg_count minus it), the mention counts what mentioned them since
+/// they last viewed it.
+/// </summary>
+public record ChannelMember
 {
     public required string ChannelId { get; init; }
     public required string UserId { get; init; }
     public bool SchemeGuest { get; init; }
     public bool SchemeUser { get; init; } = true;
     public bool SchemeAdmin { get; init; }
-    public long LastViewedAt { get; init; }
+    public string ExplicitRoles { get; init; } = "";
+
+    /// <summary>Null only in another user's member (see <see cref="SanitizeFor"/>), where Mattermost omits it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? LastViewedAt { get; init; }
     public long MsgCount { get; init; }
+    public long MsgCountRoot { get; init; }
     public long MentionCount { get; init; }
-    public long LastUpdateAt { get; init; }
-    public Dictionary<string, string> NotifyProps { get; init; } = new()
+    public long MentionCountRoot { get; init; }
+    public long UrgentMentionCount { get; init; }
+
+    /// <summary>Set on every change of the row; null, and omitted, like <see cref="LastViewedAt"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? LastUpdateAt { get; init; }
+    public Dictionary<string, string> NotifyProps { get; init; } = DefaultNotifyProps();
+    public bool AutotranslationDisabled { get; init; }
+    public string Roles => SchemeAdmin ? $"{Model.Roles.ChannelUser} {Model.Roles.ChannelAdmin}" : Model.Roles.ChannelUser;
+
+    /// <summary>Mattermost 11 hides when another user last viewed the channel: only the member's own user sees the times.</summary>
+    public ChannelMember SanitizeFor(string currentUserId) =>
+        UserId == currentUserId ? this : this with { LastViewedAt = null, LastUpdateAt = null };
+
+    /// <summary>Mattermost's model.GetDefaultChannelNotifyProps (also the column's default).</summary>
+    public static Dictionary<string, string> DefaultNotifyProps() => new()
     {
         ["desktop"] = "default",
         ["email"] = "default",
+        ["ignore_channel_mentions"] = "default",
         ["mark_unread"] = "all",
         ["push"] = "default",
+        ["channel_auto_follow_threads"] = "off",
     };
-    public string Roles => SchemeAdmin ? $"{Model.Roles.ChannelUser} {Model.Roles.ChannelAdmin}" : Model.Roles.ChannelUser;
+}
+
+/// <summary>A member with its channel's team, as GET /users/{id}/channel_members lists them ("" for direct channels).</summary>
+public sealed record ChannelMemberWithTeamData : ChannelMember
+{
+    public string TeamDisplayName { get; init; } = "";
+    public string TeamName { get; init; } = "";
+    public long TeamUpdateAt { get; init; }
 }

@@ -57,5 +57,24 @@ public sealed record TeamMember
     public bool SchemeGuest { get; init; }
     public bool SchemeUser { get; init; } = true;
     public bool SchemeAdmin { get; init; }
+    public string ExplicitRoles { get; init; } = "";
+    public long CreateAt { get; init; }
     public string Roles => SchemeAdmin ? $"{Model.Roles.TeamUser} {Model.Roles.TeamAdmin}" : Model.Roles.TeamUser;
+}
+
+/// <summary>
+/// A user's unread counts in one team (GET /users/me/teams/unread). Unlike a channel member's, <see cref="MsgCount"/>
+/// IS the unread number: the sum over the user's channels of the team. The thread counts stay 0 without
+/// collapsed reply threads.
+/// </summary>
+public sealed record TeamUnread
+{
+    public required string TeamId { get; init; }
+    public long MsgCount { get; init; }
+    public long MentionCount { get; init; }
+    public long MentionCountRoot { get; init; }
+    public long MsgCountRoot { get; init; }
+    public long ThreadCount { get; init; }
+    public long ThreadMentionCount { get; init; }
+    public long ThreadUrgentMentionCount { get; init; }
 }

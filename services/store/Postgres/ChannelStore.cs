@@ -12,13 +12,13 @@ public sealed record ChannelAccess(Channel Channel, bool IsChannelMember, bool I
 /// <remarks>Lists may run on a replica; access checks stay on the primary (or its cache).</remarks>
 public sealed partial class ChannelStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
-    private const string Columns = "id, create_at, update_at, delete_at, team_id, type, display_name, name, header, purpose, last_post_at, total_msg_count, creator_id";
-    private const string MemberColumns = "channel_id, user_id, scheme_admin, last_viewed_at, msg_count, mention_count, last_update_at";
+    internal const string Columns = "id, create_at, update_at, delete_at, team_id, type, display_name, name, header, purpose, last_post_at, last_root_post_at, total_msg_count, total_msg_count_root, creator_id";
+    internal const string MemberColumns = "channel_id, user_id, scheme_guest, scheme_user, scheme_admin, explicit_roles, last_viewed_at, msg_count, msg_count_root, mention_count, mention_count_root, urgent_mention_count, notify_props::text AS notify_props, last_update_at";
     private const string InsertSql = $"""
         INSERT INTO channels ({Columns})
-        VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @TeamId, @Type, @DisplayName, @Name, @Header, @Purpose, @LastPostAt, @TotalMsgCount, @CreatorId)
+        VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @TeamId, @Type, @DisplayName, @Name, @Header, @Purpose, @LastPostAt, @LastRootPostAt, @TotalMsgCount, @TotalMsgCountRoot, @CreatorId)
         """;
-    private static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "c." + c));
+    internal static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "c." + c));
 
     /// <summary>Creates the channel with its creator as channel admin, in the caller's transaction.</summary>
     public Task<Channel> CreateAsync(NpgsqlTransaction transaction, Channel channel, string creatorId) => DuplicateException.Guard(async () =>
@@ -87,12 +87,12 @@ public sealed partial class ChannelStore(NpgsqlDataSource db, DatabaseRouter rou
     }
 
     /// <summary>The user's channels in a team, plus their direct and group channels, as Mattermost lists them.</summary>
-    public Task<IReadOnlyList<Channel>> GetForUserAsync(string teamId, string userId) => router.ReadAsync<IReadOnlyList<Channel>>(ReadTarget.Replica, async connection =>
+    public Task<IReadOnlyList<Channel>> GetForUserAsync(string teamId, string userId, bool includeDeleted = false) => router.ReadAsync<IReadOnlyList<Channel>>(ReadTarget.Replica, async connection =>
         [.. await connection.QueryAsync<Channel>($"""
             SELECT {PrefixedColumns} FROM channels c JOIN channel_members m ON m.channel_id = c.id
-            WHERE m.user_id = @userId AND (c.team_id = @teamId OR c.team_id = '') AND c.delete_at = 0
+            WHERE m.user_id = @userId AND (c.team_id = @teamId OR c.team_id = '') AND (@includeDeleted OR c.delete_at = 0)
             ORDER BY c.display_name, c.id
-            """, new { teamId, userId })]);
+            """, new { teamId, userId, includeDeleted })]);
 
     public async Task<int> CountForTeamAsync(string teamId)
     {

@@ -12,37 +12,67 @@ public sealed class PostStore(NpgsqlDataSource db)
     private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     /// <summary>
-    /// Inserts several posts in the given order (which becomes their seq order) in the caller's transaction, in one
-    /// round trip, and returns them in that order. Their channels' counters are left to
-    /// <see cref="CountInChannelsAndCommitAsync"/>.
+    /// Whether the mention candidate's user <c>u</c> is online, for @here: the one place that knows. User statuses
+    /// are not stored yet (the presence part of issue 13 adds the statuses table), so for now nobody is online and
+    /// @here mentions nobody.
     /// </summary>
-    public async Task<IReadOnlyList<Post>> CreateManyAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> posts)
+    private const string IsOnlineSql = "false";
+
+    private const string CandidateColumns = $"m.channel_id, u.id AS user_id, u.username, u.first_name, u.notify_props::text AS user_notify_props, m.notify_props::text AS member_notify_props, {IsOnlineSql} AS online";
+
+    /// <summary>
+    /// Inserts several posts in the given order (which becomes their seq order) in the caller's transaction and, in
+    /// the same round trip, reads the channel members they may mention (<paramref name="scope"/>). Returns the posts
+    /// in that order. Their channels' counters are left to <see cref="CountInChannelsAndCommitAsync"/>.
+    /// </summary>
+    public async Task<(IReadOnlyList<Post> Posts, IReadOnlyList<MentionCandidate> Candidates)> CreateManyAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> posts, MentionScope scope)
     {
         var ids = posts.Select(p => p.Id).ToArray();
-        await using var command = new NpgsqlCommand($"""
-            INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, search_vector)
-            SELECT p.id, p.at, p.at, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, {PostSearchStore.VectorOf("p.message")}
-            FROM (SELECT u.*, {DbNowMs} AS at
-                  FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
-                       WITH ORDINALITY AS u(id, user_id, channel_id, root_id, message, type, props, hashtags, n)) p
-            ORDER BY p.n
-            RETURNING {Columns}
-            """, transaction.Connection(), transaction)
+        await using var batch = new NpgsqlBatch(transaction.Connection(), transaction)
         {
-            Parameters =
+            BatchCommands =
             {
-                Text(ids),
-                Text([.. posts.Select(p => p.UserId)]),
-                Text([.. posts.Select(p => p.ChannelId)]),
-                Text([.. posts.Select(p => p.RootId)]),
-                Text([.. posts.Select(p => p.Message)]),
-                Text([.. posts.Select(p => p.Type)]),
-                Text([.. posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.Props))]),
-                Text([.. posts.Select(p => p.Hashtags)]),
+                new NpgsqlBatchCommand($"""
+                    INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, search_vector)
+                    SELECT p.id, p.at, p.at, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, {PostSearchStore.VectorOf("p.message")}
+                    FROM (SELECT u.*, {DbNowMs} AS at
+                          FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
+                               WITH ORDINALITY AS u(id, user_id, channel_id, root_id, message, type, props, hashtags, n)) p
+                    ORDER BY p.n
+                    RETURNING {Columns}
+                    """)
+                {
+                    Parameters =
+                    {
+                        Text(ids),
+                        Text([.. posts.Select(p => p.UserId)]),
+                        Text([.. posts.Select(p => p.ChannelId)]),
+                        Text([.. posts.Select(p => p.RootId)]),
+                        Text([.. posts.Select(p => p.Message)]),
+                        Text([.. posts.Select(p => p.Type)]),
+                        Text([.. posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.Props))]),
+                        Text([.. posts.Select(p => p.Hashtags)]),
+                    },
+                },
+                // Deactivated users are never mentioned. Users with keywords of their own are few (an index of
+                // their own); everybody else in a keyword channel is read only when named, by username.
+                new NpgsqlBatchCommand($"""
+                    SELECT {CandidateColumns}
+                    FROM channel_members m JOIN users u ON u.id = m.user_id
+                    WHERE m.channel_id = ANY($1) AND u.delete_at = 0
+                    UNION ALL
+                    SELECT {CandidateColumns}
+                    FROM users u JOIN channel_members m ON m.user_id = u.id AND m.channel_id = ANY($2)
+                    WHERE u.delete_at = 0 AND (u.username = ANY($3) OR u.has_mention_keywords)
+                    """)
+                {
+                    Parameters = { Text(scope.AllMembers), Text(scope.KeywordChannels), Text(scope.Usernames) },
+                },
             },
         };
         var created = new Dictionary<string, Post>(posts.Count);
-        await using (var reader = await command.ExecuteReaderAsync())
+        var candidates = new List<MentionCandidate>();
+        await using (var reader = await batch.ExecuteReaderAsync())
         {
             var parse = reader.GetRowParser<Post>();
             while (await reader.ReadAsync())
@@ -50,17 +80,26 @@ public sealed class PostStore(NpgsqlDataSource db)
                 var post = parse(reader);
                 created[post.Id] = post;
             }
+            await reader.NextResultAsync();
+            var parseCandidate = reader.GetRowParser<MentionCandidate>();
+            while (await reader.ReadAsync())
+            {
+                candidates.Add(parseCandidate(reader));
+            }
         }
-        return [.. posts.Select(p => created[p.Id])];
+        return ([.. posts.Select(p => created[p.Id])], candidates);
     }
 
     /// <summary>
-    /// Bumps the channels of newly created posts (last_post_at, total_msg_count) and commits the caller's transaction,
-    /// both in one round trip. Every batch of posts touches the same few busy channels, so their row locks are taken
-    /// only here, in id order (concurrent batches cannot deadlock), and held only while the commit runs rather than
-    /// across the round trips before it.
+    /// Applies newly created posts to their channels (last_post_at, last_root_post_at, total_msg_count(_root)) and to
+    /// their members' read state (<paramref name="members"/>: authors marked read, mention counts raised), and
+    /// commits the caller's transaction, all in one round trip. Every batch of posts touches the same few busy
+    /// channels, so their row locks are taken only here, in id order (concurrent batches cannot deadlock), and held
+    /// only while the commit runs rather than across the round trips before it. Member rows are locked next, in
+    /// (channel, user) order, as the channel view does. Counts are raised relative to the row (x = x + n), so
+    /// batches committed by several nodes at once add up exactly.
     /// </summary>
-    public static async Task CountInChannelsAndCommitAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> created)
+    public static async Task CountInChannelsAndCommitAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> created, IReadOnlyList<MemberReadUpdate> members)
     {
         var channels = created.GroupBy(p => p.ChannelId).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         var ids = channels.Select(g => g.Key).ToArray();
@@ -72,23 +111,74 @@ public sealed class PostStore(NpgsqlDataSource db)
                 // greatest(): a batch may commit after a later one; last_post_at never moves backwards.
                 new NpgsqlBatchCommand("""
                     UPDATE channels c
-                    SET last_post_at = greatest(c.last_post_at, b.last_post_at), total_msg_count = c.total_msg_count + b.n
-                    FROM unnest($1, $2, $3) AS b(channel_id, last_post_at, n)
+                    SET last_post_at = greatest(c.last_post_at, b.last_post_at), total_msg_count = c.total_msg_count + b.n,
+                        last_root_post_at = greatest(c.last_root_post_at, b.last_root_post_at), total_msg_count_root = c.total_msg_count_root + b.roots
+                    FROM unnest($1, $2, $3, $4, $5) AS b(channel_id, last_post_at, n, last_root_post_at, roots)
                     WHERE c.id = b.channel_id
                     """)
                 {
                     Parameters =
                     {
                         Text(ids),
-                        new NpgsqlParameter { Value = channels.Select(g => g.Max(p => p.CreateAt)).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint },
-                        new NpgsqlParameter { Value = channels.Select(g => (long)g.Count()).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint },
+                        Bigint([.. channels.Select(g => g.Max(p => p.CreateAt))]),
+                        Bigint([.. channels.Select(g => (long)g.Count())]),
+                        Bigint([.. channels.Select(g => g.Where(p => p.RootId.Length == 0).Select(p => p.CreateAt).DefaultIfEmpty(0).Max())]),
+                        Bigint([.. channels.Select(g => (long)g.Count(p => p.RootId.Length == 0))]),
                     },
                 },
-                new NpgsqlBatchCommand("COMMIT"),
             },
         };
+        if (members.Count > 0)
+        {
+            var ordered = members.OrderBy(m => m.ChannelId, StringComparer.Ordinal).ThenBy(m => m.UserId, StringComparer.Ordinal).ToList();
+            var channelIds = Text([.. ordered.Select(m => m.ChannelId)]);
+            var userIds = Text([.. ordered.Select(m => m.UserId)]);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(LockMembersSql) { Parameters = { channelIds, userIds } });
+            // A viewed member has read the channel up to its last post by them, and any mention before that.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+                UPDATE channel_members m SET
+                    msg_count = CASE WHEN u.viewed THEN greatest(m.msg_count, c.total_msg_count - u.posts_after) ELSE m.msg_count END,
+                    msg_count_root = CASE WHEN u.viewed THEN greatest(m.msg_count_root, c.total_msg_count_root - u.root_posts_after) ELSE m.msg_count_root END,
+                    last_viewed_at = CASE WHEN u.viewed THEN greatest(m.last_viewed_at, u.viewed_at) ELSE m.last_viewed_at END,
+                    mention_count = CASE WHEN u.viewed THEN 0 ELSE m.mention_count END + u.mentions,
+                    mention_count_root = CASE WHEN u.viewed THEN 0 ELSE m.mention_count_root END + u.root_mentions,
+                    urgent_mention_count = CASE WHEN u.viewed THEN 0 ELSE m.urgent_mention_count END,
+                    last_update_at = {DbNowMs}
+                FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
+                         AS u(channel_id, user_id, viewed, viewed_at, posts_after, root_posts_after, mentions, root_mentions)
+                     JOIN channels c ON c.id = u.channel_id
+                WHERE m.channel_id = u.channel_id AND m.user_id = u.user_id
+                """)
+            {
+                Parameters =
+                {
+                    channelIds.Clone(),
+                    userIds.Clone(),
+                    new NpgsqlParameter { Value = ordered.Select(m => m.Viewed).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Boolean },
+                    Bigint([.. ordered.Select(m => m.ViewedAt)]),
+                    Bigint([.. ordered.Select(m => m.PostsAfter)]),
+                    Bigint([.. ordered.Select(m => m.RootPostsAfter)]),
+                    Bigint([.. ordered.Select(m => m.Mentions)]),
+                    Bigint([.. ordered.Select(m => m.RootMentions)]),
+                },
+            });
+        }
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         await batch.ExecuteNonQueryAsync();
     }
+
+    /// <summary>
+    /// Locks the member rows ($1 channel ids, $2 user ids) in (channel, user) order. Everything that changes several
+    /// members' read state in one transaction takes its row locks this way first, so no two of them deadlock.
+    /// </summary>
+    internal const string LockMembersSql = """
+        SELECT 1 FROM channel_members m JOIN unnest($1, $2) AS u(channel_id, user_id) ON m.channel_id = u.channel_id AND m.user_id = u.user_id
+        ORDER BY m.channel_id, m.user_id
+        FOR NO KEY UPDATE OF m
+        """;
+
+    private static NpgsqlParameter Bigint(long[] values) =>
+        new() { Value = values, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint };
 
     private static NpgsqlParameter Text(string[] values) =>
         new() { Value = values, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text };

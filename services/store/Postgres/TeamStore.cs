@@ -10,7 +10,7 @@ namespace Chat.Store.Postgres;
 public sealed partial class TeamStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
     private const string Columns = "id, create_at, update_at, delete_at, name, display_name, description, email, type, company_name, allowed_domains, invite_id, allow_open_invite";
-    private const string MemberColumns = "team_id, user_id, scheme_admin";
+    private const string MemberColumns = "team_id, user_id, delete_at, scheme_guest, scheme_user, scheme_admin, explicit_roles, create_at";
 
     /// <summary>Creates the team with its creator as team admin, in the caller's transaction.</summary>
     public Task<Team> CreateAsync(NpgsqlTransaction transaction, Team team, string creatorId) => DuplicateException.Guard(async () =>

@@ -174,12 +174,13 @@ public sealed class UserService(UserStore users, SessionStore sessions, IPasswor
     }
 
     /// <summary>
-    /// Users patch themselves, system admins anyone. As in Mattermost, changing one's own email needs the current
-    /// password. Sessions of the user are dropped from every node's cache (they carry the username).
+    /// Users patch themselves; edit_other_users (system admins) patches anyone. As in Mattermost, changing one's own
+    /// email needs the current password. Sessions of the user are dropped from every node's cache (they carry the
+    /// username).
     /// </summary>
     public async Task<User> PatchAsync(string userId, UserPatchRequest patch, Session caller)
     {
-        Access.Demand(caller.UserId == userId || caller.IsSystemAdmin);
+        Access.Demand(caller.UserId == userId || caller.HasPermission(Permissions.EditOtherUsers));
         var user = await users.GetAsync(userId) ?? throw AppErrorException.NotFound("User");
         if (user.DeleteAt != 0)
         {

@@ -79,5 +79,5 @@ public sealed record ChannelMember
         ["mark_unread"] = "all",
         ["push"] = "default",
     };
-    public string Roles => SchemeAdmin ? $"{Model.Roles.ChannelUser} {Model.Roles.ChannelAdmin}" : Model.Roles.ChannelUser;
+    public string Roles => Model.Roles.OfChannelMember(SchemeAdmin);
 }

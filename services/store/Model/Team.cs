@@ -57,5 +57,5 @@ public sealed record TeamMember
     public bool SchemeGuest { get; init; }
     public bool SchemeUser { get; init; } = true;
     public bool SchemeAdmin { get; init; }
-    public string Roles => SchemeAdmin ? $"{Model.Roles.TeamUser} {Model.Roles.TeamAdmin}" : Model.Roles.TeamUser;
+    public string Roles => Model.Roles.OfTeamMember(SchemeAdmin);
 }

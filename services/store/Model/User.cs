@@ -37,9 +37,6 @@ public sealed partial record User
         ["useAutomaticTimezone"] = "true",
     };
 
-    [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsSystemAdmin => Model.Roles.Contains(Roles, Model.Roles.SystemAdmin);
-
     /// <summary>Usernames are kept trimmed and in lower case, so they compare as Mattermost compares them.</summary>
     public static string NormalizeUsername(string? username) => (username ?? "").Trim().ToLowerInvariant();
 

@@ -1,3 +1,4 @@
+using Chat.Api.Authorization;
 using Chat.Api.Channels;
 using Chat.Api.Cluster;
 using Chat.Api.Config;
@@ -5,8 +6,11 @@ using Chat.Api.Database;
 using Chat.Api.DataRetention;
 using Chat.Api.Events;
 using Chat.Api.Jobs;
+using Chat.Api.License;
+using Chat.Api.Limits;
 using Chat.Api.Plugins;
 using Chat.Api.Posts;
+using Chat.Api.Preferences;
 using Chat.Api.System;
 using Chat.Api.Teams;
 using Chat.Api.Users;
@@ -22,6 +26,7 @@ public static class ApiV4
         services.AddSingleton<IPasswordHasher<Chat.Store.Model.User>, PasswordHasher<Chat.Store.Model.User>>();
         services.AddSingleton<Outbox>();
         services.AddSingleton<UserService>();
+        services.AddSingleton<PreferenceService>();
         services.AddSingleton<TeamService>();
         services.AddSingleton<ChannelService>();
         services.AddSingleton<PostWriter>();
@@ -42,6 +47,10 @@ public static class ApiV4
     {
         var api = app.MapGroup("/api/v4").AddEndpointFilter<ReadRoutingFilter>();
         api.MapUsers();
+        api.MapPreferences();
+        api.MapRoles();
+        api.MapLicense();
+        api.MapLimits();
         api.MapTeams();
         api.MapChannels();
         api.MapPosts();

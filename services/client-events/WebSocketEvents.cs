@@ -146,6 +146,24 @@ public static class WebSocketEvents
         public static ClusterEvent Create(User user) => Record(Name, new { User = user }, Broadcast.Everyone);
     }
 
+    /// <summary>Preferences saved, to their user. data.preferences is the list as a JSON string, as in Mattermost.</summary>
+    public static class PreferencesChanged
+    {
+        public const string Name = "preferences_changed";
+
+        public static ClusterEvent Create(string userId, IReadOnlyList<Preference> preferences) =>
+            Record(Name, new { Preferences = Json(preferences) }, new Broadcast { UserId = userId });
+    }
+
+    /// <summary>Preferences deleted, to their user; data.preferences as in <see cref="PreferencesChanged"/>.</summary>
+    public static class PreferencesDeleted
+    {
+        public const string Name = "preferences_deleted";
+
+        public static ClusterEvent Create(string userId, IReadOnlyList<Preference> preferences) =>
+            Record(Name, new { Preferences = Json(preferences) }, new Broadcast { UserId = userId });
+    }
+
     /// <summary>
     /// A user typing in a channel (in a thread when <c>parentId</c> is set), to the channel's members but the typist.
     /// Ephemeral: a realtime node appends it to the log outside any transaction.

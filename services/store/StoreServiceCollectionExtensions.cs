@@ -33,6 +33,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<ChannelStore>();
         services.AddSingleton<PostStore>();
         services.AddSingleton<PostSearchStore>();
+        services.AddSingleton<PreferenceStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

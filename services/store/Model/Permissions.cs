@@ -9,6 +9,7 @@ public static class Permissions
     public const string ManageSystem = "manage_system";
     public const string EditOtherUsers = "edit_other_users";
     public const string SysconsoleReadUserManagementUsers = "sysconsole_read_user_management_users";
+    public const string SysconsoleReadUserManagementPermissions = "sysconsole_read_user_management_permissions";
 
     public const string CreateTeam = "create_team";
     public const string JoinPublicTeams = "join_public_teams";

@@ -12,6 +12,7 @@ public static class ChatDatabase
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new JsonHandler<Dictionary<string, JsonElement>>());
+        SqlMapper.AddTypeHandler(new JsonHandler<Dictionary<string, string>>());
     }
 
     /// <summary>

@@ -66,9 +66,12 @@ public sealed class PermissionsTests
         Assert.False(DefaultRoles.ByName["system_post_all"].SchemeManaged);
         Assert.False(DefaultRoles.ByName["custom_group_user"].BuiltIn);
         Assert.Equal(
-            ["list_team_channels", "join_public_channels", "read_public_channel", "view_team", "create_public_channel", "create_private_channel", "invite_user", "add_user_to_team"],
+            ["list_team_channels", "join_public_channels", "read_public_channel", "view_team", "create_public_channel", "create_private_channel", "invite_user", "add_user_to_team", "playbook_public_create", "playbook_private_create"],
             DefaultRoles.ByName[Roles.TeamUser].Permissions);
         Assert.DoesNotContain(Permissions.ManageSystem, user.Permissions);
+        // As Mattermost's migrations leave them: team admins manage any channel's members, as channel admins do.
+        Assert.Contains(Permissions.ManagePrivateChannelMembers, DefaultRoles.ByName[Roles.TeamAdmin].Permissions);
+        Assert.Contains(Permissions.CreatePost, DefaultRoles.ByName[Roles.ChannelAdmin].Permissions);
         // The system console roles carry the permissions their sysconsole views need.
         Assert.Contains("get_logs", DefaultRoles.ByName["system_read_only_admin"].Permissions);
         Assert.Contains("edit_brand", DefaultRoles.ByName["system_manager"].Permissions);

@@ -182,7 +182,7 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
     /// <summary>
     /// Members may leave. Removing someone else takes manage_public_channel_members or manage_private_channel_members,
     /// as in Mattermost, and, stricter than its default scheme (where every member may), also manage_channel_roles:
-    /// only the channel's admins, its team's admins who are members, and system admins remove others.
+    /// only the channel's admins, its team's admins and system admins remove others.
     /// </summary>
     public async Task RemoveMemberAsync(string channelId, string userId, Session caller)
     {

@@ -3,13 +3,23 @@ using System.Collections.Frozen;
 namespace Chat.Store.Model;
 
 /// <summary>
-/// Mattermost's default roles on a fresh, unlicensed server (the 11.9 catalogue) and the permissions each grants.
+/// Mattermost's default roles on a fresh, unlicensed server (the 11.9 catalogue) and the permissions each grants:
+/// its model.MakeDefaultRoles as changed by the permission migrations every new server runs at its first start
+/// (app/permissions_migrations.go), which give team and channel admins the moderated channel permissions, for
+/// example.
 /// The roles API serves them and every permission check of the server reads them, so what clients are told a role
 /// may do is what the server lets it do. Roles cannot be edited here, so they are data of the server version, not
 /// rows: their ids are derived from their names (<see cref="Ids.Derived"/>), equal on every node.
 /// </summary>
 public static class DefaultRoles
 {
+    /// <summary>What the channel moderation migration gives team and channel admins (create_post and what channel_user has of the rest).</summary>
+    private static readonly string[] Moderated =
+        ["create_post", "add_reaction", "remove_reaction", "manage_public_channel_members", "manage_private_channel_members", "use_channel_mentions"];
+
+    /// <summary>What the system console migration gives every role that manages public or private channel members.</summary>
+    private static readonly string[] ChannelGroups = ["read_public_channel_groups", "read_private_channel_groups"];
+
     private static readonly string[] Bookmarks =
     [
         "add_bookmark_public_channel", "edit_bookmark_public_channel", "delete_bookmark_public_channel", "order_bookmark_public_channel",
@@ -125,8 +135,9 @@ public static class DefaultRoles
             // Added by the emoji permissions migration every fresh Mattermost server runs.
             "create_emojis", "delete_emojis"),
         SchemeRole("system_admin", [.. Permissions.All]),
-        OtherRole("system_post_all", "create_post", "use_channel_mentions"),
-        OtherRole("system_post_all_public", "create_post_public", "use_channel_mentions"),
+        // use_group_mentions goes to every role that may post, upload_file to every role with create_post (migrations).
+        OtherRole("system_post_all", "create_post", "use_channel_mentions", "use_group_mentions", "upload_file"),
+        OtherRole("system_post_all_public", "create_post_public", "use_channel_mentions", "use_group_mentions"),
         OtherRole("system_user_access_token", "create_user_access_token", "read_user_access_token", "revoke_user_access_token"),
         OtherRole("system_user_manager", WithAncillaries([.. ReadUserManagement, .. WriteUserManagement, .. ReadAuthentication])),
         OtherRole("system_read_only_admin", WithAncillaries(
@@ -136,6 +147,7 @@ public static class DefaultRoles
             "sysconsole_read_compliance_data_retention_policy", "sysconsole_read_compliance_compliance_export",
             "sysconsole_read_compliance_compliance_monitoring", "sysconsole_read_compliance_custom_terms_of_service",
             "sysconsole_read_experimental_features", "sysconsole_read_experimental_feature_flags", "sysconsole_read_products_boards",
+            "sysconsole_read_environment_mobile_security",
         ])),
         OtherRole("system_manager", WithAncillaries(
         [
@@ -163,7 +175,9 @@ public static class DefaultRoles
         SchemeRole("team_guest", "view_team"),
         SchemeRole("team_user",
             "list_team_channels", "join_public_channels", "read_public_channel", "view_team", "create_public_channel",
-            "create_private_channel", "invite_user", "add_user_to_team"),
+            "create_private_channel", "invite_user", "add_user_to_team",
+            // The playbooks migration's, for every role that creates channels.
+            "playbook_public_create", "playbook_private_create"),
         SchemeRole("team_admin",
         [
             "remove_user_from_team", "manage_team", "import_team", "manage_team_roles", "manage_team_access_rules",
@@ -172,9 +186,11 @@ public static class DefaultRoles
             "bypass_incoming_webhook_channel_lock", "convert_public_channel_to_private", "convert_private_channel_to_public",
             "delete_post", "delete_others_posts", .. Bookmarks, "manage_public_channel_banner", "manage_private_channel_banner",
             "manage_channel_access_rules",
+            .. Moderated, "use_group_mentions", .. ChannelGroups, "upload_file", "playbook_public_manage_roles",
+            "playbook_private_manage_roles", "manage_public_channel_auto_translation", "manage_private_channel_auto_translation",
         ]),
-        OtherRole("team_post_all", "create_post", "use_channel_mentions"),
-        OtherRole("team_post_all_public", "create_post_public", "use_channel_mentions"),
+        OtherRole("team_post_all", "create_post", "use_channel_mentions", "use_group_mentions", "upload_file"),
+        OtherRole("team_post_all_public", "create_post_public", "use_channel_mentions", "use_group_mentions"),
 
         SchemeRole("channel_guest",
             "read_channel", "read_channel_content", "add_reaction", "remove_reaction", "upload_file", "edit_post", "create_post",
@@ -184,12 +200,13 @@ public static class DefaultRoles
             "read_channel", "read_channel_content", "add_reaction", "remove_reaction", "manage_public_channel_members", "upload_file",
             "get_public_link", "create_post", "use_channel_mentions", "manage_public_channel_properties", "delete_public_channel",
             "manage_private_channel_properties", "delete_private_channel", "manage_private_channel_members", "delete_post", "edit_post",
-            "edit_file_attachment", .. Bookmarks,
+            "edit_file_attachment", .. Bookmarks, "use_group_mentions", .. ChannelGroups,
         ]),
         SchemeRole("channel_admin",
         [
             "manage_channel_roles", "use_group_mentions", .. Bookmarks, "manage_public_channel_banner", "manage_private_channel_banner",
             "manage_channel_access_rules", "manage_public_channel_auto_translation", "manage_private_channel_auto_translation",
+            .. Moderated, .. ChannelGroups, "upload_file",
         ]),
 
         SchemeRole("playbook_admin",

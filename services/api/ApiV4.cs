@@ -1,12 +1,16 @@
+using Chat.Api.Authorization;
 using Chat.Api.Channels;
 using Chat.Api.Cluster;
 using Chat.Api.Config;
 using Chat.Api.Database;
 using Chat.Api.DataRetention;
 using Chat.Api.Jobs;
+using Chat.Api.License;
+using Chat.Api.Limits;
 using Chat.Api.Plugins;
 using Chat.Api.Posts;
 using Chat.Api.Statuses;
+using Chat.Api.Preferences;
 using Chat.Api.System;
 using Chat.Api.Teams;
 using Chat.Api.Users;
@@ -20,6 +24,10 @@ public static class ApiV4
     {
         var api = app.MapGroup("/api/v4").AddEndpointFilter<ReadRoutingFilter>();
         api.MapUsers();
+        api.MapPreferences();
+        api.MapRoles();
+        api.MapLicense();
+        api.MapLimits();
         api.MapTeams();
         api.MapChannels();
         api.MapReadState();

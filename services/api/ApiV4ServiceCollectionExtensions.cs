@@ -6,6 +6,7 @@ using Chat.Api.Events;
 using Chat.Api.Jobs;
 using Chat.Api.Plugins;
 using Chat.Api.Posts;
+using Chat.Api.Preferences;
 using Chat.Api.Statuses;
 using Chat.Api.Teams;
 using Chat.Api.Users;
@@ -22,6 +23,7 @@ public static class ApiV4ServiceCollectionExtensions
         services.AddSingleton<IPasswordHasher<Chat.Store.Model.User>, PasswordHasher<Chat.Store.Model.User>>();
         services.AddSingleton<Outbox>();
         services.AddSingleton<UserService>();
+        services.AddSingleton<PreferenceService>();
         services.AddSingleton<UserSearchService>();
         services.AddSingleton<TeamService>();
         services.AddSingleton<TeamDirectoryService>();

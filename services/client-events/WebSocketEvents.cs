@@ -188,6 +188,24 @@ public static class WebSocketEvents
         public static ClusterEvent Create(User user) => Record(Name, new { User = user }, Broadcast.Everyone);
     }
 
+    /// <summary>Preferences saved, to their user. data.preferences is the list as a JSON string, as in Mattermost.</summary>
+    public static class PreferencesChanged
+    {
+        public const string Name = "preferences_changed";
+
+        public static ClusterEvent Create(string userId, IReadOnlyList<Preference> preferences) =>
+            Record(Name, new { Preferences = Json(preferences) }, new Broadcast { UserId = userId });
+    }
+
+    /// <summary>Preferences deleted, to their user; data.preferences as in <see cref="PreferencesChanged"/>.</summary>
+    public static class PreferencesDeleted
+    {
+        public const string Name = "preferences_deleted";
+
+        public static ClusterEvent Create(string userId, IReadOnlyList<Preference> preferences) =>
+            Record(Name, new { Preferences = Json(preferences) }, new Broadcast { UserId = userId });
+    }
+
     /// <summary>
     /// A user's new status, to that user only, as Mattermost sends it: others learn statuses by asking
     /// (POST /users/status/ids), so a change is not fanned out to everybody.

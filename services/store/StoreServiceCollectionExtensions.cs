@@ -38,6 +38,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<PostSearchStore>();
         services.AddSingleton<StatusStore>();
         services.AddSingleton<ReadStateStore>();
+        services.AddSingleton<PreferenceStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

@@ -30,7 +30,8 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
             throw invalid;
         }
         _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
-        Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        var permission = channel.Type == ChannelTypes.Open ? Permissions.CreatePublicChannel : Permissions.CreatePrivateChannel;
+        Access.Demand(caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), permission));
         if (await channels.CountForTeamAsync(teamId) >= config.TeamSettings.MaxChannelsPerTeam)
         {
             throw AppErrorException.BadRequest("api.channel.create_channel.max_channel_limit.app_error", "This team has reached its maximum number of channels.");
@@ -57,15 +58,17 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
     }
 
     /// <summary>
-    /// Members change their channel's properties (Mattermost's default channel_user role may), as do team and
-    /// system admins. A direct channel's name and display name are derived from its members: only its header and
-    /// purpose change.
+    /// manage_public_channel_properties or manage_private_channel_properties (channel members and system admins by
+    /// default); a direct channel's members (and system admins) change its header and purpose, its name and display
+    /// name being derived from its members.
     /// </summary>
     public async Task<Channel> PatchAsync(string channelId, ChannelPatchRequest patch, Session caller)
     {
         var access = await channels.GetAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         var channel = access.Channel;
-        Access.Demand(access.IsChannelMember || caller.IsSystemAdmin || (access.IsTeamAdmin && !channel.IsDirect));
+        Access.Demand(channel.IsDirect
+            ? access.IsChannelMember || caller.IsSystemAdmin
+            : caller.HasChannelPermission(access, channel.Type == ChannelTypes.Open ? Permissions.ManagePublicChannelProperties : Permissions.ManagePrivateChannelProperties));
         if (channel.DeleteAt != 0)
         {
             throw AppErrorException.BadRequest("api.channel.patch_update_channel.deleted.app_error", "An archived channel cannot be changed.");
@@ -105,7 +108,7 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
             throw AppErrorException.BadRequest("api.context.invalid_body_param.app_error", "Expected a JSON array of the two user ids.");
         }
         var (a, b) = (Input.Id(userIds[0], "user_id"), Input.Id(userIds[1], "user_id"));
-        Access.Demand(caller.IsSystemAdmin || a == caller.UserId || b == caller.UserId);
+        Access.Demand(caller.HasPermission(Permissions.CreateDirectChannel) && (a == caller.UserId || b == caller.UserId || caller.IsSystemAdmin));
         var found = await users.GetManyAsync(a == b ? [a] : [a, b]);
         if (found.Count != (a == b ? 1 : 2) || found.Any(u => u.DeleteAt != 0))
         {
@@ -130,13 +133,14 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
 
     public async Task<IReadOnlyList<Channel>> GetMineInTeamAsync(string teamId, bool includeDeleted, Session caller)
     {
-        Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        Access.Demand(caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), Permissions.ViewTeam));
         return await channels.GetForUserAsync(teamId, caller.UserId, includeDeleted);
     }
 
     /// <summary>
-    /// Public channels: team members may join, channel members may add team members.
-    /// Private channels: only members (or admins) may add. Direct channels have fixed members.
+    /// Joining a public channel takes join_public_channels in its team (team members); adding anyone else, or joining
+    /// a private channel, manage_public_channel_members or manage_private_channel_members (its members). Direct
+    /// channels have fixed members.
     /// </summary>
     public async Task<ChannelMember> AddMemberAsync(string channelId, AddChannelMemberRequest request, Session caller)
     {
@@ -147,10 +151,9 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
         {
             throw AppErrorException.BadRequest("api.channel.add_user_to_channel.type.app_error", "Users cannot be added to direct message channels.");
         }
-        var allowed = channel.Type == ChannelTypes.Open
-            ? (userId == caller.UserId ? access.IsTeamMember : access.IsChannelMember) || access.CanManageMembers(caller)
-            : access.IsChannelMember || access.CanManageMembers(caller);
-        Access.Demand(allowed);
+        Access.Demand(channel.Type == ChannelTypes.Open && userId == caller.UserId
+            ? caller.HasTeamPermission(access, Permissions.JoinPublicChannels)
+            : caller.HasChannelPermission(access, channel.ManageMembersPermission()));
         if (await users.GetAsync(userId) is not { DeleteAt: 0 } user)
         {
             throw AppErrorException.NotFound("User");
@@ -186,7 +189,11 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
         return await channels.GetMembersAsync(channelId, page, perPage);
     }
 
-    /// <summary>Members may leave; channel, team (public channels) and system admins may remove others.</summary>
+    /// <summary>
+    /// Members may leave. Removing someone else takes manage_public_channel_members or manage_private_channel_members,
+    /// as in Mattermost, and, stricter than its default scheme (where every member may), also manage_channel_roles:
+    /// only the channel's admins, its team's admins and system admins remove others.
+    /// </summary>
     public async Task RemoveMemberAsync(string channelId, string userId, Session caller)
     {
         var access = await channels.GetAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
@@ -194,7 +201,9 @@ public sealed class ChannelService(ChannelStore channels, TeamStore teams, UserS
         {
             throw AppErrorException.BadRequest("api.channel.remove_user_from_channel.type.app_error", "Users cannot be removed from direct message channels.");
         }
-        Access.Demand(userId == caller.UserId ? access.IsChannelMember || caller.IsSystemAdmin : access.CanManageMembers(caller));
+        Access.Demand(userId == caller.UserId
+            ? access.IsChannelMember || caller.IsSystemAdmin
+            : caller.HasChannelPermission(access, access.Channel.ManageMembersPermission()) && caller.HasChannelPermission(access, Permissions.ManageChannelRoles));
         if (access.Channel.Name == DefaultChannels.TownSquare)
         {
             throw AppErrorException.BadRequest("api.channel.remove.default.app_error", $"Unable to remove user from the default channel {DefaultChannels.TownSquare}.");

@@ -11,7 +11,7 @@ public sealed class PostSearchService(PostSearchStore search, TeamStore teams)
     public async Task<PostList> SearchAsync(string teamId, SearchPostsRequest request, Session caller)
     {
         _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
-        Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        Access.Demand(caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), Permissions.ViewTeam));
         var query = SearchTerms.Parse(request.Terms, request.IsOrSearch ?? false, request.TimeZoneOffset ?? 0);
         var (page, perPage) = Input.Paging(request.Page, request.PerPage);
         return await search.SearchAsync(teamId, caller.UserId, query, page, perPage);

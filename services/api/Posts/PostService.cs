@@ -118,12 +118,12 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         return post;
     }
 
-    /// <summary>Authors may edit their own posts while they can post in the channel; system admins any post.</summary>
+    /// <summary>edit_post for one's own posts (channel members), edit_others_posts for anyone's (system admins).</summary>
     public async Task<Post> PatchAsync(string postId, PatchPostRequest request, Session caller)
     {
         var post = await posts.GetAsync(postId) ?? throw AppErrorException.NotFound("Post");
         var access = await channels.GetAccessAsync(post.ChannelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
-        Access.Demand(caller.IsSystemAdmin || (post.UserId == caller.UserId && access.CanPost(caller)));
+        Access.Demand(caller.HasChannelPermission(access, post.UserId == caller.UserId ? Permissions.EditPost : Permissions.EditOthersPosts));
         if (request.Message is not null && (post with { Message = request.Message }).IsValid(MaxPostSizeRunes) is { } invalid)
         {
             throw invalid;
@@ -134,12 +134,12 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         return patched ?? throw AppErrorException.NotFound("Post");
     }
 
-    /// <summary>Authors may delete their own posts; channel, team and system admins anyone's.</summary>
+    /// <summary>delete_post for one's own posts (channel members), delete_others_posts for anyone's (team and system admins).</summary>
     public async Task DeleteAsync(string postId, Session caller)
     {
         var post = await posts.GetAsync(postId) ?? throw AppErrorException.NotFound("Post");
         var access = await channels.GetAccessAsync(post.ChannelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
-        Access.Demand(caller.IsSystemAdmin || access.IsChannelAdmin || access.IsTeamAdmin || (post.UserId == caller.UserId && access.CanPost(caller)));
+        Access.Demand(caller.HasChannelPermission(access, post.UserId == caller.UserId ? Permissions.DeletePost : Permissions.DeleteOthersPosts));
         _ = await outbox.WriteAsync(
             tx => posts.DeleteAsync(tx, postId),
             p => p is null ? [] : [WebSocketEvents.PostDeleted.Create(p)]) ?? throw AppErrorException.NotFound("Post");

@@ -17,6 +17,7 @@ public sealed class TeamService(TeamStore teams, ChannelStore channels, UserStor
 {
     public async Task<Team> CreateAsync(CreateTeamRequest request, Session caller)
     {
+        Access.Demand(caller.HasPermission(Permissions.CreateTeam));
         var team = new Team { Id = Ids.New(), Name = (request.Name ?? "").Trim(), Type = request.Type ?? TeamTypes.Open, DisplayName = "" };
         if (team.IsValid() is { } invalid)
         {
@@ -59,13 +60,16 @@ public sealed class TeamService(TeamStore teams, ChannelStore channels, UserStor
     public async Task<Team> GetAsync(string teamId, Session caller)
     {
         var team = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
-        Access.Demand(caller.IsSystemAdmin || IsJoinable(team) || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        Access.Demand(IsJoinable(team) || caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), Permissions.ViewTeam));
         return team;
     }
 
     public Task<IReadOnlyList<Team>> GetMineAsync(Session caller) => teams.GetForUserAsync(caller.UserId);
 
-    /// <summary>Anyone may join an open team; members (and admins) may add others.</summary>
+    /// <summary>
+    /// Joining takes join_public_teams for an open team (every user), join_private_teams otherwise (system admins);
+    /// adding someone else, add_user_to_team in the team (its members).
+    /// </summary>
     public async Task<TeamMember> AddMemberAsync(string teamId, AddTeamMemberRequest request, Session caller)
     {
         if (request.TeamId is { Length: > 0 } bodyTeam && bodyTeam != teamId)
@@ -74,9 +78,9 @@ public sealed class TeamService(TeamStore teams, ChannelStore channels, UserStor
         }
         var userId = Input.Id(request.UserId, "user_id");
         var team = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
-        var allowed = caller.IsSystemAdmin
-            || (userId == caller.UserId ? IsJoinable(team) : await teams.GetMemberAsync(teamId, caller.UserId) is not null);
-        Access.Demand(allowed);
+        Access.Demand(userId == caller.UserId
+            ? caller.HasPermission(IsJoinable(team) ? Permissions.JoinPublicTeams : Permissions.JoinPrivateTeams)
+            : caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), Permissions.AddUserToTeam));
         if (await users.GetAsync(userId) is not { DeleteAt: 0 } user)
         {
             throw AppErrorException.NotFound("User");
@@ -109,17 +113,16 @@ public sealed class TeamService(TeamStore teams, ChannelStore channels, UserStor
     public async Task<IReadOnlyList<TeamMember>> GetMembersAsync(string teamId, int page, int perPage, Session caller)
     {
         _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
-        Access.Demand(caller.IsSystemAdmin || await teams.GetMemberAsync(teamId, caller.UserId) is not null);
+        Access.Demand(caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), Permissions.ViewTeam));
         return await teams.GetMembersAsync(teamId, page, perPage);
     }
 
-    /// <summary>Users may leave; team and system admins may remove others.</summary>
+    /// <summary>Users may leave; removing others takes remove_user_from_team (team and system admins).</summary>
     public async Task RemoveMemberAsync(string teamId, string userId, Session caller)
     {
         _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
-        var allowed = userId == caller.UserId || caller.IsSystemAdmin
-            || await teams.GetMemberAsync(teamId, caller.UserId) is { SchemeAdmin: true };
-        Access.Demand(allowed);
+        Access.Demand(userId == caller.UserId
+            || caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), Permissions.RemoveUserFromTeam));
         var channelsLeft = await outbox.WriteAsync(
             tx => teams.RemoveMemberAsync(tx, teamId, userId),
             left => left is null ? [] : WebSocketEvents.LeaveTeam.Create(teamId, userId, left));

@@ -12,14 +12,14 @@ namespace Chat.Api.Users;
 public sealed record CreateUserRequest(string? Username, string? Email, string? Password, string? FirstName, string? LastName, string? Nickname, string? Position, string? Locale);
 
 /// <summary>Mattermost's UserPatch: absent (null) fields stay as they are.</summary>
-public sealed record UserPatchRequest(string? Username, string? Email, string? Nickname, string? FirstName, string? LastName, string? Position, string? Locale, string? Password);
+public sealed record UserPatchRequest(string? Username, string? Email, string? Nickname, string? FirstName, string? LastName, string? Position, string? Locale, string? Password, Dictionary<string, string>? NotifyProps);
 
 public sealed record LoginRequest(string? LoginId, string? Password, string? DeviceId);
 
 /// <summary>A successful login: the user, and the secrets the endpoint hands out as header and cookies.</summary>
 public sealed record LoginResult(User User, string Token, string Csrf, DateTimeOffset Expires);
 
-public sealed class UserService(UserStore users, SessionStore sessions, IPasswordHasher<User> hasher, Outbox outbox, ChatConfig config)
+public sealed class UserService(UserStore users, SessionStore sessions, PreferenceStore preferences, IPasswordHasher<User> hasher, Outbox outbox, ChatConfig config)
 {
     public async Task<User> CreateAsync(CreateUserRequest request, Session? caller)
     {
@@ -53,7 +53,13 @@ public sealed class UserService(UserStore users, SessionStore sessions, IPasswor
         {
             var passwordHash = hasher.HashPassword(user, password);
             return await outbox.WriteAsync(
-                tx => users.CreateAsync(tx, user, passwordHash),
+                async tx =>
+                {
+                    var created = await users.CreateAsync(tx, user, passwordHash);
+                    // As Mattermost does at sign-up: the web app's onboarding starts from step 0.
+                    await preferences.SaveAsync(tx, [new Preference { UserId = created.Id, Category = Preference.TutorialStep, Name = created.Id, Value = "0" }]);
+                    return created;
+                },
                 created => [WebSocketEvents.NewUser.Create(created.Id)]);
         }
         catch (DuplicateException e)
@@ -171,12 +177,13 @@ public sealed class UserService(UserStore users, SessionStore sessions, IPasswor
     }
 
     /// <summary>
-    /// Users patch themselves, system admins anyone. As in Mattermost, changing one's own email needs the current
-    /// password. Sessions of the user are dropped from every node's cache (they carry the username).
+    /// Users patch themselves; edit_other_users (system admins) patches anyone. As in Mattermost, changing one's own
+    /// email needs the current password. Sessions of the user are dropped from every node's cache (they carry the
+    /// username).
     /// </summary>
     public async Task<User> PatchAsync(string userId, UserPatchRequest patch, Session caller)
     {
-        Access.Demand(caller.UserId == userId || caller.IsSystemAdmin);
+        Access.Demand(caller.UserId == userId || caller.HasPermission(Permissions.EditOtherUsers));
         var user = await users.GetAsync(userId) ?? throw AppErrorException.NotFound("User");
         if (user.DeleteAt != 0)
         {
@@ -199,6 +206,7 @@ public sealed class UserService(UserStore users, SessionStore sessions, IPasswor
             LastName = patch.LastName is null ? user.LastName : Input.Text(patch.LastName, "last_name", 0, 64),
             Position = patch.Position is null ? user.Position : Input.Text(patch.Position, "position", 0, 128),
             Locale = patch.Locale is null ? user.Locale : Input.Text(patch.Locale, "locale", 1, 5),
+            NotifyProps = patch.NotifyProps is null ? user.NotifyProps : ValidNotifyProps(patch.NotifyProps),
             UpdateAt = ChatDatabase.NowMs(),
         };
         if (patched.Email != user.Email && caller.UserId == userId && !caller.IsSystemAdmin)
@@ -242,6 +250,14 @@ public sealed class UserService(UserStore users, SessionStore sessions, IPasswor
             LastPasswordUpdate = 0,
         };
     }
+
+    private const int MaxNotifyProps = 50;
+
+    /// <summary>As in Mattermost's UserPatch, the sent notify_props replace the stored ones whole.</summary>
+    private static Dictionary<string, string> ValidNotifyProps(Dictionary<string, string> props) =>
+        props.Count <= MaxNotifyProps && props.All(p => p.Key.Length is > 0 and <= 64 && p.Value is { Length: <= 1024 })
+            ? props
+            : throw AppErrorException.BadRequest("api.context.invalid_body_param.app_error", $"notify_props must be at most {MaxNotifyProps} settings, each a name of 1 to 64 characters with a text value of at most 1024.");
 
     private static readonly User DummyUser = new() { Id = "", Username = "" };
 

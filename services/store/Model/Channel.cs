@@ -117,7 +117,7 @@ public record ChannelMember
     public long? LastUpdateAt { get; init; }
     public Dictionary<string, string> NotifyProps { get; init; } = DefaultNotifyProps();
     public bool AutotranslationDisabled { get; init; }
-    public string Roles => SchemeAdmin ? $"{Model.Roles.ChannelUser} {Model.Roles.ChannelAdmin}" : Model.Roles.ChannelUser;
+    public string Roles => Model.Roles.OfChannelMember(SchemeAdmin);
 
     /// <summary>Mattermost 11 hides when another user last viewed the channel: only the member's own user sees the times.</summary>
     public ChannelMember SanitizeFor(string currentUserId) =>

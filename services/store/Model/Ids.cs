@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 
 namespace Chat.Store.Model;
 
@@ -14,6 +15,12 @@ public static class Ids
 
     /// <summary>A secret token of the same shape, from 128 random bits.</summary>
     public static string NewToken() => Encode(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>
+    /// The id of something the server itself defines (a built-in role), derived from its name: the same on every
+    /// node and after every restart, with nothing to store or agree on.
+    /// </summary>
+    public static string Derived(string name) => Encode(SHA256.HashData(Encoding.UTF8.GetBytes(name)).AsSpan(0, 16));
 
     public static bool IsValid(string? id)
     {

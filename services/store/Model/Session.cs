@@ -18,8 +18,12 @@ public sealed record Session
     public string Username { get; init; } = "";
     public required string CsrfToken { get; init; }
 
+    /// <summary>Mattermost's IsSystemAdmin: the session's system roles grant manage_system.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsSystemAdmin => Model.Roles.Contains(Roles, Model.Roles.SystemAdmin);
+    public bool IsSystemAdmin => HasPermission(Permissions.ManageSystem);
+
+    /// <summary>Whether the user's system roles grant <paramref name="permission"/> everywhere (Mattermost's SessionHasPermissionTo).</summary>
+    public bool HasPermission(string permission) => DefaultRoles.Grant(Roles, permission);
 
     /// <summary>
     /// Binds an endpoint handler's <c>Session</c> parameter to the caller's session, which authentication keeps as

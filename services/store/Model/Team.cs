@@ -59,7 +59,7 @@ public sealed record TeamMember
     public bool SchemeAdmin { get; init; }
     public string ExplicitRoles { get; init; } = "";
     public long CreateAt { get; init; }
-    public string Roles => SchemeAdmin ? $"{Model.Roles.TeamUser} {Model.Roles.TeamAdmin}" : Model.Roles.TeamUser;
+    public string Roles => Model.Roles.OfTeamMember(SchemeAdmin);
 }
 
 /// <summary>

@@ -29,7 +29,7 @@ public sealed partial record User
     public string Locale { get; init; } = "en";
     public bool IsBot { get; init; }
     public long LastPasswordUpdate { get; init; }
-    public Dictionary<string, string> NotifyProps { get; init; } = [];
+    public Dictionary<string, string> NotifyProps { get; init; } = DefaultNotifyProps();
     public Dictionary<string, string> Timezone { get; init; } = new()
     {
         ["automaticTimezone"] = "",
@@ -37,8 +37,25 @@ public sealed partial record User
         ["useAutomaticTimezone"] = "true",
     };
 
-    [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsSystemAdmin => Model.Roles.Contains(Roles, Model.Roles.SystemAdmin);
+    /// <summary>
+    /// Mattermost's User.SetDefaultNotifications: mentions by username (not first name), @channel honoured, desktop
+    /// and push notifications for mentions, email on.
+    /// </summary>
+    public static Dictionary<string, string> DefaultNotifyProps() => new()
+    {
+        ["channel"] = "true",
+        ["comments"] = "never",
+        ["desktop"] = "mention",
+        ["desktop_sound"] = "true",
+        ["desktop_threads"] = "all",
+        ["email"] = "true",
+        ["email_threads"] = "all",
+        ["first_name"] = "false",
+        ["mention_keys"] = "",
+        ["push"] = "mention",
+        ["push_status"] = "online",
+        ["push_threads"] = "all",
+    };
 
     /// <summary>Usernames are kept trimmed and in lower case, so they compare as Mattermost compares them.</summary>
     public static string NormalizeUsername(string? username) => (username ?? "").Trim().ToLowerInvariant();

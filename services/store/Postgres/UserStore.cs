@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Chat.Store.Model;
 using Dapper;
 using Chat.Store.Caching;
@@ -9,7 +10,7 @@ namespace Chat.Store.Postgres;
 /// <remarks>Lists and lookups by many ids (profiles for display) may run on a replica; single lookups and credentials stay on the primary.</remarks>
 public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
-    private const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update";
+    private const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update, notify_props";
 
     /// <summary>
     /// Inserts a user in the caller's transaction. A human user claims the one-time FirstAdminAssigned flag in the
@@ -29,8 +30,8 @@ public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router
         }
         await connection.ExecuteAsync($"""
             INSERT INTO users ({Columns}, password_hash)
-            VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @Username, @Email, @Nickname, @FirstName, @LastName, @Position, @Roles, @Locale, @IsBot, @LastPasswordUpdate, @PasswordHash)
-            """, new { user.Id, user.CreateAt, user.UpdateAt, user.DeleteAt, user.Username, user.Email, user.Nickname, user.FirstName, user.LastName, user.Position, user.Roles, user.Locale, user.IsBot, user.LastPasswordUpdate, PasswordHash = passwordHash }, transaction);
+            VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @Username, @Email, @Nickname, @FirstName, @LastName, @Position, @Roles, @Locale, @IsBot, @LastPasswordUpdate, @NotifyProps::jsonb, @PasswordHash)
+            """, new { user.Id, user.CreateAt, user.UpdateAt, user.DeleteAt, user.Username, user.Email, user.Nickname, user.FirstName, user.LastName, user.Position, user.Roles, user.Locale, user.IsBot, user.LastPasswordUpdate, NotifyProps = JsonSerializer.Serialize(user.NotifyProps), PasswordHash = passwordHash }, transaction);
         return user;
     });
 
@@ -39,9 +40,9 @@ public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router
     {
         await transaction.Connection().ExecuteAsync("""
             UPDATE users SET username = @Username, email = @Email, nickname = @Nickname, first_name = @FirstName,
-                last_name = @LastName, position = @Position, locale = @Locale, update_at = @UpdateAt
+                last_name = @LastName, position = @Position, locale = @Locale, notify_props = @NotifyProps::jsonb, update_at = @UpdateAt
             WHERE id = @Id
-            """, user, transaction);
+            """, new { user.Id, user.Username, user.Email, user.Nickname, user.FirstName, user.LastName, user.Position, user.Locale, NotifyProps = JsonSerializer.Serialize(user.NotifyProps), user.UpdateAt }, transaction);
         await caches.InvalidateAsync(transaction, new CacheInvalidation(StoreCaches.SessionsCache, UserId: user.Id));
         return user;
     });
@@ -74,4 +75,15 @@ public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router
     public Task<IReadOnlyList<User>> GetManyAsync(IReadOnlyCollection<string> ids) =>
         router.ReadAsync<IReadOnlyList<User>>(ReadTarget.Replica, async connection =>
             [.. await connection.QueryAsync<User>($"SELECT {Columns} FROM users WHERE id = ANY(@ids) ORDER BY username", new { ids = ids.ToArray() })]);
+
+    /// <summary>Active human users, as Mattermost counts them for its server limits.</summary>
+    public Task<long> CountActiveAsync() =>
+        router.ReadAsync(ReadTarget.Replica, connection =>
+            connection.ExecuteScalarAsync<long>("SELECT count(*) FROM users WHERE delete_at = 0 AND NOT is_bot"));
+
+    public Task<IReadOnlyList<User>> ListAsync(int page, int perPage) =>
+        router.ReadAsync<IReadOnlyList<User>>(ReadTarget.Replica, async connection =>
+            [.. await connection.QueryAsync<User>(
+                $"SELECT {Columns} FROM users ORDER BY username LIMIT @perPage OFFSET @offset",
+                new { perPage, offset = (long)page * perPage })]);
 }

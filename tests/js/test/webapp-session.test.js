@@ -19,6 +19,12 @@ const BOOT_REQUESTS = [
     'GET /api/v4/limits/server', 'POST /api/v4/roles/names',
 ];
 
+/** A channel as mattermost-redux stores it: its reducer keeps the message totals apart, in channels.messageCounts. */
+function asStored(channel) {
+    const {total_msg_count: _total, total_msg_count_root: _root, ...rest} = channel;
+    return rest;
+}
+
 function member(session, channelId) {
     return session.state.entities.channels.myMembers[channelId];
 }
@@ -109,7 +115,7 @@ for (const route of routes) {
             }
         });
 
-        it('sidebar: fetchChannelsAndMembers lists my channels (town-square and off-topic too) with my members\' read state', {todo: 'issue 13 open: the store\'s copy of off-topic differs from the server\'s (a later system post moves last_post_at, or the check is too strict) — not yet resolved'}, async () => {
+        it('sidebar: fetchChannelsAndMembers lists my channels (town-square and off-topic too) with my members\' read state', async () => {
             const result = await bob.run('fetchChannelsAndMembers', channels.fetchChannelsAndMembers(team.id), 1);
             const {channels: listed, channelMembers} = result.data;
             const names = listed.map((c) => c.name);
@@ -120,7 +126,7 @@ for (const route of routes) {
 
             const state = bob.state.entities.channels;
             for (const c of listed) {
-                assert.deepEqual(state.channels[c.id], c, `the store holds channel ${c.name} as the server sent it`);
+                assert.deepEqual({...state.channels[c.id]}, asStored(c), `the store holds channel ${c.name} as the server sent it`);
                 if (c.team_id) {
                     assert.ok(state.channelsInTeam[team.id]?.has(c.id), `${c.name} is in the team's channel set`);
                 }
@@ -174,7 +180,7 @@ for (const route of routes) {
             assert.deepEqual(none.data.users, []);
         });
 
-        it('browsing: getTeams lists joinable teams; getChannels lists public channels; joinChannel by id and by name; leaveChannel', {todo: 'issue 13 open: the store after getTeams/getChannels/join/leave differs from what the suite expects — not yet resolved'}, async () => {
+        it('browsing: getTeams lists joinable teams; getChannels lists public channels; joinChannel by id and by name; leaveChannel', async () => {
             const other = await alice.clients[0].createTeam({name: unique('open-'), display_name: 'Open', type: 'O', allow_open_invite: true});
             const joinable = await carol.run('getTeams', teams.getTeams(0, 50), 1);
             assert.ok(joinable.data.some((t) => t.id === other.id), 'an open team I am not in is listed');
@@ -186,7 +192,7 @@ for (const route of routes) {
                 assert.ok(names.includes(name), `getChannels lists ${name}: ${names.join(', ')}`);
             }
             assert.ok(listed.data.every((c) => c.type === 'O' && c.team_id === team.id));
-            assert.deepEqual(carol.state.entities.channels.channels[lobby.id], listed.data.find((c) => c.id === lobby.id));
+            assert.deepEqual({...carol.state.entities.channels.channels[lobby.id]}, asStored(listed.data.find((c) => c.id === lobby.id)));
 
             const byId = await carol.run('joinChannel (id)', channels.joinChannel(carol.id, team.id, lobby.id), 1);
             assert.equal(byId.data.channel.id, lobby.id);
@@ -373,14 +379,14 @@ for (const route of routes) {
             assert.equal(alice.state.entities.users.dndEndTimes[bob.id], 0);
         });
 
-        it('direct messages: createDirectChannel, listed with my channels; every DM post is a mention', {todo: 'issue 13 open: the DM in the store differs from the server\'s — not yet resolved'}, async () => {
+        it('direct messages: createDirectChannel, listed with my channels; every DM post is a mention', async () => {
             const result = await alice.run('createDirectChannel', channels.createDirectChannel(alice.id, bob.id), 0);
             const dm = result.data;
             assert.match(dm.id, ID);
             assert.equal(dm.type, 'D');
             assert.equal(dm.name, [alice.id, bob.id].sort().join('__'));
             assert.equal(dm.team_id, '');
-            assert.deepEqual(alice.state.entities.channels.channels[dm.id], dm);
+            assert.deepEqual({...alice.state.entities.channels.channels[dm.id]}, asStored(dm));
             assert.ok(member(alice, dm.id));
             assert.equal(alice.state.entities.preferences.myPreferences[`direct_channel_show--${bob.id}`]?.value, 'true',
                 'the preference saved alongside stayed (PUT /users/{id}/preferences was accepted)');
@@ -393,7 +399,7 @@ for (const route of routes) {
             assert.equal(bob.state.entities.channels.channels[dm.id].type, 'D');
         });
 
-        it('group messages: createGroupChannel names the channel from its members, lists it and counts it like a DM', {todo: 'issue 13 open: the group channel in the store differs from the server\'s — not yet resolved'}, async () => {
+        it('group messages: createGroupChannel names the channel from its members, lists it and counts it like a DM', async () => {
             const result = await alice.run('createGroupChannel', channels.createGroupChannel([alice.id, bob.id, carol.id]), 1);
             const gm = result.data;
             const ids = [alice.id, bob.id, carol.id].sort();
@@ -402,7 +408,7 @@ for (const route of routes) {
             assert.equal(gm.team_id, '');
             assert.equal(gm.name, createHash('sha1').update(ids.join('')).digest('hex'), 'name: sha1 of the sorted member ids');
             assert.equal(gm.display_name, [alice.username, bob.username, carol.username].sort().join(', '));
-            assert.deepEqual(alice.state.entities.channels.channels[gm.id], gm);
+            assert.deepEqual({...alice.state.entities.channels.channels[gm.id]}, asStored(gm));
             assert.ok(member(alice, gm.id));
 
             await alice.clients[0].createPost({channel_id: gm.id, message: `hello group (${tag})`});

@@ -118,7 +118,10 @@ public static class Mentions
     /// Posts mark their channel read for their author, except webhook and bot posts (Mattermost's from_webhook and
     /// from_bot props).
     /// </summary>
-    public static bool ViewsChannel(Post post) => !post.Props.ContainsKey("from_webhook") && !post.Props.ContainsKey("from_bot");
+    public static bool ViewsChannel(Post post) =>
+        // A system post (a join, a leave, an archive notice) is the server's, not something its author wrote and saw.
+        !post.Type.StartsWith("system_", StringComparison.Ordinal)
+        && !post.Props.ContainsKey("from_webhook") && !post.Props.ContainsKey("from_bot");
 
     /// <summary>
     /// What a batch of posts (in their commit order) does to the members' read state: per member of a channel, the

@@ -115,7 +115,7 @@ public static class Mentions
     }
 
     /// <summary>
-    /// Posts mark their channel read for their author, except webhook and bot posts (Mattermost's from_webhook and
+    /// Posts mark their channel read for their author, except system posts and webhook and bot posts (Mattermost's from_webhook and
     /// from_bot props).
     /// </summary>
     public static bool ViewsChannel(Post post) =>

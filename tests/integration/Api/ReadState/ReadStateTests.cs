@@ -147,7 +147,10 @@ public sealed class ReadStateTests(ClusterFixture cluster)
         var dm = (await alice.PostAsync("/api/v4/channels/direct", new[] { alice.UserId, bob.UserId })).Expect(201).Json.Id();
 
         var mine = (await alice.On(cluster.Api2.BaseUrl).GetAsync($"/api/v4/users/me/teams/{teamId}/channels/members")).Expect(200).Json.AsArray();
-        Assert.Equal(new[] { dm, town }.Order(StringComparer.Ordinal), mine.Select(m => (string)m!["channel_id"]!).Order(StringComparer.Ordinal));
+        // The team's town-square and off-topic, which every member joins, besides the channel and the direct channel.
+        var defaults = (await alice.GetAsync($"/api/v4/teams/{teamId}/channels?per_page=200")).Expect(200).Json.AsArray()
+            .Where(c => (string?)c!["name"] is "town-square" or "off-topic").Select(c => (string)c!["id"]!).ToList();
+        Assert.Equal(new[] { dm, town }.Concat(defaults).Order(StringComparer.Ordinal), mine.Select(m => (string)m!["channel_id"]!).Order(StringComparer.Ordinal));
         var creator = mine.Single(m => (string?)m!["channel_id"] == town)!;
         Assert.Equal("channel_user channel_admin", (string?)creator["roles"]);
         Assert.Equal("", (string?)creator["explicit_roles"]);
@@ -159,7 +162,7 @@ public sealed class ReadStateTests(ClusterFixture cluster)
         (await bob.GetAsync($"/api/v4/users/{alice.UserId}/teams/{teamId}/channels/members")).Expect(403);
 
         var channels = (await alice.GetAsync("/api/v4/users/me/channels")).Expect(200).Json.AsArray();
-        Assert.Equal(new[] { dm, town }.Order(StringComparer.Ordinal), channels.Select(c => (string)c!["id"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { dm, town }.Concat(defaults).Order(StringComparer.Ordinal), channels.Select(c => (string)c!["id"]!).Order(StringComparer.Ordinal));
         var listed = channels.Single(c => (string?)c!["id"] == town)!;
         Assert.Equal(0L, (long)listed["total_msg_count_root"]!);
         Assert.Null(listed["scheme_id"]);
@@ -172,7 +175,7 @@ public sealed class ReadStateTests(ClusterFixture cluster)
         var stream = await alice.GetAsync("/api/v4/users/me/channel_members?page=-1");
         Assert.Equal(200, stream.Status);
         Assert.Equal("application/x-ndjson", stream.ContentHeaders.ContentType?.MediaType);
-        Assert.Equal(2, stream.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonNode.Parse(line)!["channel_id"]).Count());
+        Assert.Equal(2 + defaults.Count, stream.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonNode.Parse(line)!["channel_id"]).Count());
         (await bob.GetAsync($"/api/v4/users/{alice.UserId}/channel_members")).Expect(403);
 
         var teamMembers = (await bob.GetAsync("/api/v4/users/me/teams/members")).Expect(200).Json.AsArray();

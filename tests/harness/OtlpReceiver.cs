@@ -55,7 +55,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var trace = Spans.Where(s => s.TraceId == traceId).ToList();
+            // OTLP export is at-least-once: an exporter whose request timed out on a busy machine sends the batch again.
+            var trace = Spans.Where(s => s.TraceId == traceId).DistinctBy(s => s.SpanId).ToList();
             if (complete(trace))
             {
                 return trace;

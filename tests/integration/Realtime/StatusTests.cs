@@ -167,6 +167,7 @@ public sealed class StatusTests(StatusesFixture cluster, Xunit.Abstractions.ITes
         Assert.Equal("dnd", (string?)timed["status"]);
         Assert.Equal(end - end % 60, (long)timed["dnd_end_time"]!);
         Assert.Null(timed["prev_status"]);
+        await socket.WaitForAsync("status_change", e => (string?)e["data"]!["status"] == "dnd");
 
         // An hour is long for a test: the end is moved to a second ago.
         Assert.Equal(1, await cluster.ScalarAsync<long>(

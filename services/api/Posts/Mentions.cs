@@ -28,6 +28,12 @@ public static class Mentions
                 all.Add(post.ChannelId);
                 continue;
             }
+            if (type != ChannelTypes.Group && !post.Message.Contains('@'))
+            {
+                // Names no user nor the channel: only keywords of the members' own may match.
+                keyword.Add(post.ChannelId);
+                continue;
+            }
             var forms = MentionParser.CandidateForms(post.Message);
             usernames.UnionWith(MentionParser.CandidateUsernames(forms));
             (type == ChannelTypes.Group || forms.Any(MentionParser.IsChannelWide) ? all : keyword).Add(post.ChannelId);
@@ -50,7 +56,10 @@ public static class Mentions
         }
         else
         {
-            mentioned.UnionWith(MentionParser.Find(post.Message, Keywords(members, members.Count < maxNotificationsPerChannel)).UserIds);
+            if (members.Count > 0)
+            {
+                mentioned.UnionWith(MentionParser.Find(post.Message, Keywords(members, members.Count < maxNotificationsPerChannel)).UserIds);
+            }
             if (channelType == ChannelTypes.Group)
             {
                 mentioned.UnionWith(members.Select(m => m.UserId));

@@ -79,7 +79,7 @@ public sealed class MentionTests
         MentionCandidate[] members = [Alice, Bob, muted, ignoring, optedOut, mutedButTakes];
         Assert.Equal(["bob", "takes"], Of(Post("@channel news"), ChannelTypes.Open, members));
         Assert.Equal(["bob", "takes"], Of(Post("@ALL: news"), ChannelTypes.Open, members));
-        // Nobody is online yet, so @here mentions nobody.
+        // @here mentions only those online.
         Assert.Empty(Of(Post("@here news"), ChannelTypes.Open, members));
         Assert.Equal(["bob"], Of(Post("@here news"), ChannelTypes.Open, [Alice, Bob with { Online = true }]));
         // Not in a channel as big as TeamSettings.MaxNotificationsPerChannel.

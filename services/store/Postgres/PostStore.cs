@@ -11,12 +11,8 @@ public sealed class PostStore(NpgsqlDataSource db)
     // row: a new post's update_at must equal its create_at, or a `since` reader at create_at would see it again.
     private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
-    /// <summary>
-    /// Whether the mention candidate's user <c>u</c> is online, for @here: the one place that knows. User statuses
-    /// are not stored yet (the presence part of issue 13 adds the statuses table), so for now nobody is online and
-    /// @here mentions nobody.
-    /// </summary>
-    private const string IsOnlineSql = "false";
+    /// <summary>Whether the mention candidate's user <c>u</c> is online at post time (@here mentions only them).</summary>
+    private const string IsOnlineSql = "EXISTS (SELECT 1 FROM statuses s WHERE s.user_id = u.id AND s.status = 'online')";
 
     private const string CandidateColumns = $"m.channel_id, u.id AS user_id, u.username, u.first_name, u.notify_props::text AS user_notify_props, m.notify_props::text AS member_notify_props, {IsOnlineSql} AS online";
 

@@ -35,6 +35,8 @@ public sealed class ReadStateTests(ClusterFixture cluster)
         // bob takes no channel mentions; carol is also mentioned by the word "deploy".
         await SqlAsync($"UPDATE users SET notify_props = '{{\"channel\":\"false\"}}' WHERE id = '{bob.UserId}'");
         await SqlAsync($"UPDATE users SET notify_props = '{{\"channel\":\"true\",\"mention_keys\":\"deploy,release\"}}' WHERE id = '{carol.UserId}'");
+        // carol is online, so @here mentions her too.
+        (await carol.PutAsync("/api/v4/users/me/status", new { carol.UserId, Status = "online" })).Expect(200);
         var root = await alice.CreatePostAsync(town, "the thread everyone replies to");
 
         var plan = Enumerable.Range(0, Posts).Select(i => (i % 8) switch
@@ -44,7 +46,7 @@ public sealed class ReadStateTests(ClusterFixture cluster)
             2 => new Planned(alice, town, $"@channel news {i}", Carol: true),
             3 => new Planned(dave, town, $"the deploy {i} is done, @{bob.Username}.", Bob: true, Carol: true),
             4 => new Planned(alice, town, $"@{bob.Username!.ToUpperInvariant()}: and @{bob.Username} again {i}", Bob: true, RootId: root.Id()),
-            5 => new Planned(dave, town, $"@here nothing for `@{bob.Username}` {i}"),
+            5 => new Planned(dave, town, $"@here nothing for `@{bob.Username}` {i}", Carol: true),
             6 => new Planned(dave, town, $"@all: Release {i}", Carol: true, RootId: root.Id()),
             _ => new Planned(alice, town, $"mail@{bob.Username}.com or {bob.Username} or @{bob.Username}x {i}"),
         }).ToList();

@@ -119,7 +119,7 @@ public sealed class ReadStateTests(ClusterFixture cluster)
         Assert.Equal(0L, (long)cleared["mention_count"]!);
         var sent = (await events.MentioningAsync(bob.UserId!, position)).Single(e => e.Event == "multiple_channels_viewed");
         Assert.Equal(bob.UserId, (string?)sent.Broadcast["user_id"]);
-        Assert.Equal([dm, town], sent.Data["channel_times"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { dm, town }.Order(StringComparer.Ordinal), sent.Data["channel_times"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -26,6 +26,8 @@ public sealed class ServiceSettings
     /// <summary>Address Kestrel binds, Mattermost style (":8065" or "127.0.0.1:8101").</summary>
     public string ListenAddress { get; set; } = ":8065";
     public string SiteURL { get; set; } = "";
+    /// <summary>Origins (space-separated, "*" for any) whose pages may use a session cookie across sites, besides SiteURL's own.</summary>
+    public string AllowCorsFrom { get; set; } = "";
     /// <summary>Largest accepted request body; larger ones get 413.</summary>
     public long MaximumPayloadSizeBytes { get; set; } = 300_000;
     public int SessionLengthWebInHours { get; set; } = 720;

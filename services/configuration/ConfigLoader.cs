@@ -52,9 +52,16 @@ public static class ConfigLoader
     /// A hash of everything but the settings that legitimately differ per node (ClusterSettings, the listen
     /// address and the local plugin folders): nodes with different hashes are flagged as a configuration mismatch.
     /// </summary>
-    public static string Hash(ChatConfig config)
+    public static string Hash(ChatConfig config) => HashOf(JsonSerializer.SerializeToNode(config)!.AsObject());
+
+    /// <summary>
+    /// The hash clients see (X-Version-Id, the WebSocket hello): the same settings with their secrets redacted, so a
+    /// public hash cannot be used to test guesses of a password or connection string offline.
+    /// </summary>
+    public static string PublicHash(ChatConfig config) => HashOf(ConfigRedaction.Redacted(config));
+
+    private static string HashOf(JsonObject node)
     {
-        var node = JsonSerializer.SerializeToNode(config)!.AsObject();
         node.Remove(nameof(ChatConfig.ClusterSettings));
         node[nameof(ChatConfig.ServiceSettings)]!.AsObject().Remove(nameof(ServiceSettings.ListenAddress));
         // Each node's own local folders (nodes may run side by side on one machine) say nothing about the cluster's settings.

@@ -5,7 +5,8 @@ namespace Chat.Configuration;
 
 /// <summary>
 /// Secrets never leave the node through the API: they are shown as Mattermost's placeholder, and a placeholder
-/// sent back (GET, edit, PUT) means "keep the current value".
+/// sent back (GET, edit, PUT) means "keep the current value". Plugins' own settings (PluginSettings.Plugins) are
+/// covered too: a plugin's key is a secret by the same words, in any case (plugins name keys in lower case).
 /// </summary>
 public static class ConfigRedaction
 {
@@ -18,34 +19,26 @@ public static class ConfigRedaction
         "SqlSettings.DataSourceSearchReplicas",
     };
 
-    private static readonly string[] SecretWords = ["Password", "Secret", "Token", "Salt", "PrivateKey", "AccessKey", "EncryptKey"];
+    private static readonly string[] SecretWords = ["Password", "Secret", "Token", "Salt", "PrivateKey", "AccessKey", "EncryptKey", "EncryptionKey", "ApiKey"];
 
     public static bool IsSecret(string section, string key) =>
         Secrets.Contains($"{section}.{key}") || SecretWords.Any(w => key.Contains(w, StringComparison.Ordinal));
+
+    private static bool IsPluginSecret(string key) => SecretWords.Any(w => key.Contains(w, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The configuration as JSON (config.json shape) with every secret replaced by the placeholder.</summary>
     public static JsonObject Redacted(ChatConfig config)
     {
         var root = JsonSerializer.SerializeToNode(config)!.AsObject();
-        foreach (var (section, value) in root)
+        foreach (var (settings, key, _) in SecretSlots(root))
         {
-            if (value is not JsonObject settings)
+            settings[key] = settings[key] switch
             {
-                continue;
-            }
-            foreach (var (key, setting) in settings.ToList())
-            {
-                if (!IsSecret(section, key))
-                {
-                    continue;
-                }
-                settings[key] = setting switch
-                {
-                    JsonArray list => new JsonArray([.. list.Select(_ => (JsonNode)JsonValue.Create(Placeholder))]),
-                    JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Length == 0 => "",
-                    _ => Placeholder,
-                };
-            }
+                JsonArray list => new JsonArray([.. list.Select(_ => (JsonNode)JsonValue.Create(Placeholder))]),
+                JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Length == 0 => "",
+                null => null,
+                _ => Placeholder,
+            };
         }
         return root;
     }
@@ -54,27 +47,50 @@ public static class ConfigRedaction
     public static void Restore(JsonObject submitted, ChatConfig current)
     {
         var actual = JsonSerializer.SerializeToNode(current)!.AsObject();
-        foreach (var (section, value) in submitted)
+        foreach (var (settings, key, path) in SecretSlots(submitted))
         {
-            if (value is not JsonObject settings || actual[section] is not JsonObject currentSettings)
+            var placeholder = settings[key] switch
+            {
+                JsonValue v => v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == Placeholder,
+                JsonArray list => list.Count > 0 && list.All(e => e is JsonValue ev && ev.GetValueKind() == JsonValueKind.String && ev.GetValue<string>() == Placeholder),
+                _ => false,
+            };
+            if (placeholder)
+            {
+                var holder = path.Aggregate((JsonNode?)actual, (node, name) => node?[name]);
+                settings[key] = holder?[key]?.DeepClone();
+            }
+        }
+    }
+
+    /// <summary>Every secret setting in <paramref name="root"/>: the object holding it, its key, and that object's path from the root.</summary>
+    private static IEnumerable<(JsonObject Settings, string Key, string[] Path)> SecretSlots(JsonObject root)
+    {
+        foreach (var (section, value) in root.ToList())
+        {
+            if (value is not JsonObject settings)
             {
                 continue;
             }
-            foreach (var (key, setting) in settings.ToList())
+            foreach (var key in settings.Select(p => p.Key).ToList())
             {
-                if (!IsSecret(section, key))
+                if (IsSecret(section, key))
+                {
+                    yield return (settings, key, [section]);
+                }
+            }
+        }
+        if (root[nameof(ChatConfig.PluginSettings)]?[nameof(PluginSettings.Plugins)] is JsonObject plugins)
+        {
+            foreach (var (id, plugin) in plugins.ToList())
+            {
+                if (plugin is not JsonObject pluginSettings)
                 {
                     continue;
                 }
-                var placeholder = setting switch
+                foreach (var key in pluginSettings.Select(p => p.Key).Where(IsPluginSecret).ToList())
                 {
-                    JsonValue v => v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == Placeholder,
-                    JsonArray list => list.Count > 0 && list.All(e => e is JsonValue ev && ev.GetValueKind() == JsonValueKind.String && ev.GetValue<string>() == Placeholder),
-                    _ => false,
-                };
-                if (placeholder)
-                {
-                    settings[key] = currentSettings[key]?.DeepClone();
+                    yield return (pluginSettings, key, [nameof(ChatConfig.PluginSettings), nameof(PluginSettings.Plugins), id]);
                 }
             }
         }

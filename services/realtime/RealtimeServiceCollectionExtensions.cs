@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Chat.Authentication;
 using Chat.Configuration;
 using Chat.Realtime.Checkpoints;
 using Chat.Realtime.Connections;
@@ -8,6 +9,7 @@ using Chat.Realtime.Presence;
 using Chat.Realtime.Sessions;
 using Chat.Realtime.WebSockets;
 using Chat.SchemaMigrations;
+using Chat.ServiceDefaults;
 
 namespace Chat.Realtime;
 
@@ -39,6 +41,15 @@ public static class RealtimeServiceCollectionExtensions
     public static WebApplication MapRealtime(this WebApplication app)
     {
         app.UseWebSockets();
+        // A page on another site must not ride the browser's cookie into a user's event stream: both socket
+        // endpoints (the hub's negotiate and connect requests too) answer such a request 403 before anything else.
+        var settings = app.Services.GetRequiredService<ChatConfig>();
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments("/api/v4/websocket") || context.Request.Path.StartsWithSegments(EventsHub.Path),
+            sockets => sockets.Use((context, next) =>
+                SessionTokens.Read(context.Request).FromCookie && !OriginPolicy.AllowsCookieFrom(context.Request, settings.ServiceSettings)
+                    ? throw AppErrorException.Forbidden("a cross-origin socket with a session cookie")
+                    : next(context)));
         app.MapWebSocketEndpoints();
         app.MapHub<EventsHub>(EventsHub.Path);
         var registry = app.Services.GetRequiredService<ConnectionRegistry>();

@@ -40,10 +40,13 @@ public sealed class NodeInfo(string service, ChatConfig config)
         ? overridden
         : typeof(NodeInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>Compared between nodes to flag a configuration mismatch; only system admins see it (cluster status).</summary>
     public string ConfigHash { get; } = ConfigLoader.Hash(config);
 
-    /// <summary>Mattermost's X-Version-Id: version, build number, config hash, licensed.</summary>
-    public string VersionHeader => $"{Version}.{Version}.{ConfigHash}.false";
+    private readonly string _publicConfigHash = ConfigLoader.PublicHash(config);
+
+    /// <summary>Mattermost's X-Version-Id: version, build number, config hash, licensed. Public, so its hash leaves the secrets out.</summary>
+    public string VersionHeader => $"{Version}.{Version}.{_publicConfigHash}.false";
 
     private static string NewSortableId()
     {

@@ -96,6 +96,12 @@ public static class ServiceDefaultsExtensions
                 context.Response.Headers["X-Request-Id"] = ErrorHandlingMiddleware.RequestId(context);
                 context.Response.Headers["X-Version-Id"] = node.VersionHeader;
                 context.Response.Headers["X-Cluster-Id"] = node.Hostname;
+                // Nothing this server answers is meant to be sniffed into another type, framed by another site, or
+                // to leak its URL (which may hold ids) to the next site.
+                context.Response.Headers.XContentTypeOptions = "nosniff";
+                context.Response.Headers.XFrameOptions = "SAMEORIGIN";
+                context.Response.Headers["Content-Security-Policy"] = "frame-ancestors 'self'";
+                context.Response.Headers["Referrer-Policy"] = "no-referrer";
                 // Mattermost's clients parse a body as JSON only when the type is exactly application/json.
                 if (context.Response.ContentType == "application/json; charset=utf-8")
                 {

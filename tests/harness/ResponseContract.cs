@@ -4,7 +4,8 @@ namespace Chat.Testing;
 
 /// <summary>
 /// What every response of every node promises, checked on every request the tests make: never a 5xx,
-/// X-Request-Id and X-Version-Id always present, and every error an AppError without internals.
+/// X-Request-Id and X-Version-Id always present, the safe headers (no sniffing, no framing by other sites, no
+/// referrer), and every error an AppError without internals.
 /// </summary>
 public sealed class ResponseContract(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
@@ -23,6 +24,13 @@ public sealed class ResponseContract(HttpMessageHandler inner) : DelegatingHandl
             if (!response.Headers.TryGetValues(header, out var values) || string.IsNullOrEmpty(values.FirstOrDefault()))
             {
                 throw new ContractViolationException($"{what}: no {header} header");
+            }
+        }
+        foreach (var (header, expected) in (ReadOnlySpan<(string, string)>)[("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "SAMEORIGIN"), ("Referrer-Policy", "no-referrer")])
+        {
+            if (!response.Headers.TryGetValues(header, out var values) || values.FirstOrDefault() != expected)
+            {
+                throw new ContractViolationException($"{what}: {header} must be '{expected}'");
             }
         }
         if (status >= 400 && request.Method != HttpMethod.Head)

@@ -161,4 +161,14 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.NotEqual(baseline, ConfigLoader.Hash(Load(null, ("MM_TEAMSETTINGS_ENABLEOPENSERVER", "false"))));
         Assert.NotEqual(baseline, ConfigLoader.Hash(Load(null, ("MM_SQLSETTINGS_MAXOPENCONNS", "49"))));
     }
+
+    [Fact]
+    public void The_public_hash_does_not_depend_on_secrets_and_the_cluster_hash_does()
+    {
+        var one = Load(null, ("MM_SQLSETTINGS_DATASOURCE", "Host=db;Password=hunter2"));
+        var other = Load(null, ("MM_SQLSETTINGS_DATASOURCE", "Host=db;Password=correct-horse"));
+        Assert.Equal(ConfigLoader.PublicHash(one), ConfigLoader.PublicHash(other));
+        Assert.NotEqual(ConfigLoader.Hash(one), ConfigLoader.Hash(other));
+        Assert.NotEqual(ConfigLoader.PublicHash(one), ConfigLoader.PublicHash(Load(null, ("MM_SQLSETTINGS_DATASOURCE", "Host=db;Password=hunter2"), ("MM_SQLSETTINGS_MAXOPENCONNS", "49"))));
+    }
 }

@@ -114,4 +114,23 @@ public sealed class LiveConfigTests
         Assert.Equal("Host=r2;Password=y", (string?)redacted["SqlSettings"]!["DataSourceReplicas"]![1]);
         Assert.Equal(20, (int?)redacted["SqlSettings"]!["MaxOpenConns"]);
     }
+
+    [Fact]
+    public void Secrets_in_a_plugins_own_settings_are_redacted_and_kept_when_sent_back()
+    {
+        var config = Load(("MM_PLUGINSETTINGS_PLUGINS", """{"com.example.hook":{"webhooksecret":"s3cr3t","BotToken":"t0k3n","channel":"town-square"}}"""));
+        var redacted = ConfigRedaction.Redacted(config);
+        var text = redacted.ToJsonString();
+        Assert.DoesNotContain("s3cr3t", text);
+        Assert.DoesNotContain("t0k3n", text);
+        var plugin = redacted["PluginSettings"]!["Plugins"]!["com.example.hook"]!;
+        Assert.Equal(ConfigRedaction.Placeholder, (string?)plugin["webhooksecret"]);
+        Assert.Equal("town-square", (string?)plugin["channel"]);
+
+        plugin["channel"] = "off-topic";
+        ConfigRedaction.Restore(redacted, config);
+        Assert.Equal("s3cr3t", (string?)redacted["PluginSettings"]!["Plugins"]!["com.example.hook"]!["webhooksecret"]);
+        Assert.Equal("t0k3n", (string?)redacted["PluginSettings"]!["Plugins"]!["com.example.hook"]!["BotToken"]);
+        Assert.Equal("off-topic", (string?)redacted["PluginSettings"]!["Plugins"]!["com.example.hook"]!["channel"]);
+    }
 }

@@ -44,6 +44,8 @@ public sealed class SearchTermsTests
     [InlineData("from:")]
     [InlineData("on:2026-02-30")]
     [InlineData("after:tomorrow")]
+    [InlineData("a*")]
+    [InlineData("-*")]
     public void Empty_or_malformed_searches_are_400(string terms)
     {
         var error = Assert.Throws<AppErrorException>(() => SearchTerms.Parse(terms, any: false, 0));
@@ -54,6 +56,8 @@ public sealed class SearchTermsTests
     [Theory]
     [InlineData(7)]
     [InlineData(15 * 3600)]
+    [InlineData(int.MinValue)]
+    [InlineData(int.MaxValue)]
     public void Impossible_time_zone_offsets_are_400(int offset) =>
         Assert.Equal(400, Assert.Throws<AppErrorException>(() => SearchTerms.Parse("x", any: false, offset)).StatusCode);
 
@@ -66,5 +70,16 @@ public sealed class SearchTermsTests
         Assert.Throws<AppErrorException>(() => SearchTerms.Parse("in:" + new string('c', SearchTerms.MaxWordLength + 1), false, 0));
         Assert.Equal("\"" + new string('w', SearchTerms.MaxWordLength) + " x\"", SearchTerms.Parse("\"" + new string('w', SearchTerms.MaxWordLength) + " x\"", false, 0).Text);
         Assert.Throws<AppErrorException>(() => SearchTerms.Parse(new string('w', SearchTerms.MaxLength + 1), false, 0));
+    }
+
+    [Theory]
+    [InlineData("after:9999-12-31", 0)]
+    [InlineData("before:0001-01-01", 14 * 3600)]
+    [InlineData("on:0001-01-01", -14 * 3600)]
+    [InlineData("on:9999-12-31", 14 * 3600)]
+    public void The_first_and_last_days_are_bounds_like_any_other(string terms, int offset)
+    {
+        var search = SearchTerms.Parse($"word {terms}", any: false, offset);
+        Assert.True(search.CreatedFrom is not null || search.CreatedBefore is not null);
     }
 }

@@ -14,6 +14,10 @@ public sealed class PostSearchService(PostSearchStore search, TeamStore teams)
         Access.Demand(caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), Permissions.ViewTeam));
         var query = SearchTerms.Parse(request.Terms, request.IsOrSearch ?? false, request.TimeZoneOffset ?? 0);
         var (page, perPage) = Input.Paging(request.Page, request.PerPage);
+        if ((long)page * perPage + perPage > SearchTerms.MaxResultWindow)
+        {
+            throw AppErrorException.BadRequest("api.post.search_posts.invalid_page.app_error", $"A search pages through at most {SearchTerms.MaxResultWindow} results; narrow it down.");
+        }
         return await search.SearchAsync(teamId, caller.UserId, query, page, perPage);
     }
 }

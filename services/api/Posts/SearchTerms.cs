@@ -19,6 +19,12 @@ public static class SearchTerms
     /// <summary>A word (or a modifier's value) longer than the longest user or channel name cannot be meant.</summary>
     public const int MaxWordLength = 64;
 
+    /// <summary>Letters or digits a prefix* needs: a shorter one expands to a large share of the index's words.</summary>
+    public const int MinPrefixLength = 2;
+
+    /// <summary>Most results a search pages through (page × per_page + per_page): deeper offsets only make slow queries.</summary>
+    public const int MaxResultWindow = 10_000;
+
     public static PostSearch Parse(string? terms, bool any, int timeZoneOffsetSeconds)
     {
         var text = terms ?? "";
@@ -26,7 +32,7 @@ public static class SearchTerms
         {
             throw Invalid($"Search terms are 1 to {MaxLength} characters.");
         }
-        if (Math.Abs(timeZoneOffsetSeconds) > 14 * 3600 || timeZoneOffsetSeconds % 60 != 0)
+        if (timeZoneOffsetSeconds is < -14 * 3600 or > 14 * 3600 || timeZoneOffsetSeconds % 60 != 0)
         {
             throw AppErrorException.InvalidParam("time_zone_offset");
         }
@@ -69,10 +75,11 @@ public static class SearchTerms
                     if (token.Length > 1 && token.EndsWith('*') && !token.StartsWith('"'))
                     {
                         var prefix = new string([.. token.TrimEnd('*').Where(char.IsLetterOrDigit)]).ToLowerInvariant();
-                        if (prefix.Length > 0)
+                        if (prefix.Length < MinPrefixLength)
                         {
-                            prefixes.Add(prefix);
+                            throw Invalid($"A word ending in * needs at least {MinPrefixLength} letters or digits before it.");
                         }
+                        prefixes.Add(prefix);
                     }
                     else if (token.Any(char.IsLetterOrDigit))
                     {
@@ -164,9 +171,12 @@ public static class SearchTerms
         {
             throw Invalid($"'{date}' is not a date (YYYY-MM-DD).");
         }
-        var midnight = new DateTimeOffset(day.AddDays(plusDays).ToDateTime(TimeOnly.MinValue), TimeSpan.FromSeconds(offsetSeconds));
-        return midnight.ToUnixTimeMilliseconds();
+        // Day arithmetic in milliseconds: the first and last representable days (0001-01-01, 9999-12-31) with an
+        // offset or a day added fall outside DateTimeOffset's range, and any day is a fine bound for a search.
+        return (day.DayNumber + plusDays - UnixEpochDay) * 86_400_000L - offsetSeconds * 1000L;
     }
+
+    private static readonly int UnixEpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
 
     private static long Max(long? a, long b) => a is { } x && x > b ? x : b;
 

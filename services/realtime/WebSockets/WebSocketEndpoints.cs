@@ -42,11 +42,6 @@ public static class WebSocketEndpoints
             throw AppErrorException.Unauthorized();
         }
         var session = authentication.Succeeded ? context.Features.Get<Session>() : null;
-        if (session is not null && SessionTokens.Read(context.Request).FromCookie && !SameOrigin(context.Request))
-        {
-            // A page on another site must not ride the browser's cookie into a user's event stream.
-            throw AppErrorException.Forbidden("cross-origin WebSocket with a session cookie");
-        }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -54,12 +49,5 @@ public static class WebSocketEndpoints
             KeepAliveTimeout = options.KeepAliveInterval,
         });
         await protocol.RunAsync(socket, session, resumeId.Length > 0 ? resumeId : null, sequenceNumber, context.RequestAborted);
-    }
-
-    private static bool SameOrigin(HttpRequest request)
-    {
-        var origin = request.Headers.Origin.ToString();
-        return origin.Length == 0
-            || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
     }
 }

@@ -1,3 +1,4 @@
+using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Chat.Store.Routing;
 using Dapper;
@@ -31,7 +32,31 @@ public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
     public Task<PostList> SearchAsync(string teamId, string userId, PostSearch search, int page, int perPage) =>
         router.ReadAsync(ReadTarget.Search, connection => SearchAsync(connection, teamId, userId, search, page, perPage));
 
+    /// <summary>
+    /// A search's own limit, well under SqlSettings.QueryTimeout: one costly search must not hold a connection of
+    /// the (search) replica's pool for long, and what it costs depends on what a user typed.
+    /// </summary>
+    public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(5);
+
+    private const string QueryCanceled = "57014";
+
     private static async Task<PostList> SearchAsync(NpgsqlConnection connection, string teamId, string userId, PostSearch search, int page, int perPage)
+    {
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync($"SET LOCAL statement_timeout = {(int)StatementTimeout.TotalMilliseconds}", transaction: transaction);
+        try
+        {
+            var list = await SearchInAsync(connection, transaction, teamId, userId, search, page, perPage);
+            await transaction.CommitAsync();
+            return list;
+        }
+        catch (PostgresException e) when (e.SqlState == QueryCanceled)
+        {
+            throw AppErrorException.BadRequest("api.post.search_posts.timeout.app_error", "The search took too long; use more specific words.");
+        }
+    }
+
+    private static async Task<PostList> SearchInAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string teamId, string userId, PostSearch search, int page, int perPage)
     {
         var posts = (await connection.QueryAsync<Post>($"""
             WITH q AS (
@@ -70,7 +95,7 @@ public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
             createdBefore = search.CreatedBefore,
             perPage,
             offset = (long)page * perPage,
-        })).ToList();
+        }, transaction)).ToList();
         return new PostList { Order = [.. posts.Select(p => p.Id)], Posts = posts.ToDictionary(p => p.Id) };
     }
 

@@ -23,6 +23,9 @@ public sealed class EdgeProxy : IAsyncDisposable
     /// <summary>nginx's own log, for failure messages.</summary>
     public string Log => File.Exists(Path.Combine(_prefix, "error.log")) ? File.ReadAllText(Path.Combine(_prefix, "error.log")) : "";
 
+    /// <summary>The access log so far (nginx writes each line when its request completes).</summary>
+    public string AccessLog => File.Exists(Path.Combine(_prefix, "access.log")) ? File.ReadAllText(Path.Combine(_prefix, "access.log")) : "";
+
     public static bool IsAvailable => FindNginx() is not null;
 
     public static async Task<EdgeProxy> StartAsync(IReadOnlyList<string> apiBaseUrls, IReadOnlyList<string> realtimeBaseUrls)

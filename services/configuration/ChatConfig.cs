@@ -31,6 +31,8 @@ public sealed class ServiceSettings
     /// <summary>Largest accepted request body; larger ones get 413.</summary>
     public long MaximumPayloadSizeBytes { get; set; } = 300_000;
     public int SessionLengthWebInHours { get; set; } = 720;
+    /// <summary>Wrong passwords in a row after which password login is locked until the password is reset.</summary>
+    public int MaximumLoginAttempts { get; set; } = 10;
     public int MaxPostSizeRunes { get; set; } = 16_383;
     /// <summary>
     /// How long after a WebSocket disconnects the client may still resume it (same connection id, every missed

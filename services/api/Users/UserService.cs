@@ -14,6 +14,8 @@ public sealed record CreateUserRequest(string? Username, string? Email, string? 
 /// <summary>Mattermost's UserPatch: absent (null) fields stay as they are.</summary>
 public sealed record UserPatchRequest(string? Username, string? Email, string? Nickname, string? FirstName, string? LastName, string? Position, string? Locale, string? Password, Dictionary<string, string>? NotifyProps);
 
+public sealed record UpdatePasswordRequest(string? CurrentPassword, string? NewPassword);
+
 public sealed record LoginRequest(string? LoginId, string? Password, string? DeviceId);
 
 /// <summary>A successful login: the user, and the secrets the endpoint hands out as header and cookies.</summary>
@@ -121,11 +123,25 @@ public sealed class UserService(UserStore users, SessionStore sessions, Preferen
             hasher.HashPassword(DummyUser, password);
             throw InvalidCredentials();
         }
-        if (credentials.User.DeleteAt != 0
-            || credentials.User.IsBot
-            || hasher.VerifyHashedPassword(credentials.User, credentials.PasswordHash, password) == PasswordVerificationResult.Failed)
+        if (credentials.User.DeleteAt != 0 || credentials.User.IsBot)
         {
+            hasher.HashPassword(DummyUser, password);
             throw InvalidCredentials();
+        }
+        // Checked before the password, so a locked account says so whatever is tried next (Mattermost's order).
+        if (credentials.FailedAttempts >= config.ServiceSettings.MaximumLoginAttempts)
+        {
+            throw new AppErrorException(401, "api.user.check_user_login_attempts.too_many.app_error",
+                "Your account is locked because of too many failed password attempts. Ask a system admin to reset your password.");
+        }
+        if (hasher.VerifyHashedPassword(credentials.User, credentials.PasswordHash, password) == PasswordVerificationResult.Failed)
+        {
+            await users.RecordFailedLoginAsync(credentials.User.Id);
+            throw InvalidCredentials();
+        }
+        if (credentials.FailedAttempts > 0)
+        {
+            await users.ResetFailedLoginsAsync(credentials.User.Id);
         }
         var now = ChatDatabase.NowMs();
         var expires = DateTimeOffset.FromUnixTimeMilliseconds(now).AddHours(config.ServiceSettings.SessionLengthWebInHours);
@@ -144,6 +160,33 @@ public sealed class UserService(UserStore users, SessionStore sessions, Preferen
         };
         await sessions.CreateAsync(session, token);
         return new LoginResult(credentials.User, token, session.CsrfToken, expires);
+    }
+
+    /// <summary>
+    /// Mattermost's PUT /users/{id}/password: users change their own with their current password; a system admin
+    /// sets anyone else's without it. A new password also unlocks an account locked by failed attempts.
+    /// </summary>
+    public async Task UpdatePasswordAsync(string userId, UpdatePasswordRequest request, Session caller)
+    {
+        var self = caller.UserId == userId;
+        Access.Demand(self || caller.HasPermission(Permissions.ManageSystem));
+        var user = await users.GetAsync(userId) ?? throw AppErrorException.NotFound("User");
+        var newPassword = request.NewPassword ?? "";
+        if (User.IsValidPassword(newPassword, config.PasswordSettings.MinimumLength) is { } invalid)
+        {
+            throw invalid;
+        }
+        if (self)
+        {
+            var current = request.CurrentPassword ?? "";
+            var credentials = await users.GetCredentialsAsync(user.Username);
+            if (credentials is not { } found || current.Length is 0 or > 256
+                || hasher.VerifyHashedPassword(user, found.PasswordHash, current) == PasswordVerificationResult.Failed)
+            {
+                throw AppErrorException.BadRequest("api.user.update_password.incorrect.app_error", "The \"Current Password\" you entered is incorrect.");
+            }
+        }
+        await users.SetPasswordAsync(userId, hasher.HashPassword(user, newPassword));
     }
 
     public Task LogoutAsync(Session session) => outbox.WriteAsync(

@@ -24,6 +24,7 @@ public static class UsersEndpoints
         users.MapGet("/me", (Session session, UserService service) => GetAsync("me", session, service));
         users.MapGet("/{userId}", GetAsync);
         users.MapPut("/{userId}/patch", PatchAsync);
+        users.MapPut("/{userId}/password", UpdatePasswordAsync);
         users.MapGet("/username/{username}", GetByUsernameAsync);
     }
 
@@ -54,6 +55,12 @@ public static class UsersEndpoints
     {
         var id = userId == "me" ? session.UserId : Input.Id(userId, "user_id");
         return TypedResults.Ok(await service.GetAsync(id, session));
+    }
+
+    private static async Task<Ok<StatusOk>> UpdatePasswordAsync(string userId, UpdatePasswordRequest? body, Session session, UserService service)
+    {
+        await service.UpdatePasswordAsync(userId == "me" ? session.UserId : Input.Id(userId, "user_id"), Input.Body(body), session);
+        return TypedResults.Ok(StatusOk.Instance);
     }
 
     private static async Task<Ok<User>> PatchAsync(string userId, UserPatchRequest? body, Session session, UserService service)

@@ -60,16 +60,41 @@ public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router
     }
 
     /// <summary>The user a login id (username or email) names, with the password hash to verify.</summary>
-    public async Task<(User User, string PasswordHash)?> GetCredentialsAsync(string loginId)
+    public async Task<(User User, string PasswordHash, int FailedAttempts)?> GetCredentialsAsync(string loginId)
     {
         await using var connection = await db.OpenConnectionAsync();
-        var row = await connection.QuerySingleOrDefaultAsync<(string Id, string PasswordHash)>(
-            "SELECT id, password_hash FROM users WHERE username = @loginId OR email = @loginId LIMIT 1", new { loginId });
+        var row = await connection.QuerySingleOrDefaultAsync<(string Id, string PasswordHash, int FailedAttempts)>(
+            "SELECT id, password_hash, failed_attempts FROM users WHERE username = @loginId OR email = @loginId LIMIT 1", new { loginId });
         if (row.Id is null || await GetAsync(row.Id) is not { } user)
         {
             return null;
         }
-        return (user, row.PasswordHash);
+        return (user, row.PasswordHash, row.FailedAttempts);
+    }
+
+    /// <summary>Counts a wrong password (atomically: concurrent attempts on several nodes all count).</summary>
+    public async Task RecordFailedLoginAsync(string userId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = @userId", new { userId });
+    }
+
+    /// <summary>A right password below the limit starts the count again.</summary>
+    public async Task ResetFailedLoginsAsync(string userId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync("UPDATE users SET failed_attempts = 0 WHERE id = @userId AND failed_attempts <> 0", new { userId });
+    }
+
+    /// <summary>A new password, which also unlocks an account locked by failed attempts (as Mattermost's UpdatePassword).</summary>
+    public async Task SetPasswordAsync(string userId, string passwordHash)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync("""
+            UPDATE users SET password_hash = @passwordHash, failed_attempts = 0,
+                last_password_update = (extract(epoch FROM clock_timestamp()) * 1000)::bigint, update_at = (extract(epoch FROM clock_timestamp()) * 1000)::bigint
+            WHERE id = @userId
+            """, new { userId, passwordHash });
     }
 
     public Task<IReadOnlyList<User>> GetManyAsync(IReadOnlyCollection<string> ids) =>

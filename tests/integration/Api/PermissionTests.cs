@@ -92,6 +92,9 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("PUT /channels/{private}/patch", w => new(HttpMethod.Put, $"/api/v4/channels/{w.PrivateId}/patch", new { Header = "new header" }), 401, 403, 403, 200, 200),
         new("PUT /users/me/patch", _ => new(HttpMethod.Put, "/api/v4/users/me/patch", new { Nickname = "nick" }), 401, 200, 200, 200, 200),
         new("PUT /users/{other}/patch", w => new(HttpMethod.Put, $"/api/v4/users/{w.Owner.UserId}/patch", new { Nickname = "nick" }), 401, 403, 403, 403, 200),
+        // The same password again, so no later cell's login is affected.
+        new("PUT /users/me/password", _ => new(HttpMethod.Put, "/api/v4/users/me/password", new { CurrentPassword = ApiClient.DefaultPassword, NewPassword = ApiClient.DefaultPassword }), 401, 200, 200, 200, 200),
+        new("PUT /users/{other}/password", w => new(HttpMethod.Put, $"/api/v4/users/{w.Owner.UserId}/password", new { NewPassword = ApiClient.DefaultPassword }), 401, 403, 403, 403, 200),
         new("POST /posts (private)", w => new(HttpMethod.Post, "/api/v4/posts", new { ChannelId = w.PrivateId, Message = "hello" }), 401, 403, 403, 201, 201),
         new("POST /posts (public, not joined)", w => new(HttpMethod.Post, "/api/v4/posts", new { ChannelId = w.LobbyId, Message = "hello" }), 401, 403, 403, 403, 201),
         new("GET /posts/{id} (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}"), 401, 403, 403, 200, 200),

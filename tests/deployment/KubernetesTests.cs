@@ -160,4 +160,53 @@ public sealed class KubernetesTests
             Assert.Equal("redis.chat.svc.cluster.local:6379", component.Metadata("redisHost"));
         }
     }
+
+    [Fact]
+    public void Pods_run_without_capabilities_service_account_tokens_or_unconfined_syscalls()
+    {
+        foreach (var deployment in Deployment.Kubernetes.OfKind("Deployment"))
+        {
+            var pod = deployment.Root.At("spec", "template", "spec");
+            Assert.True(pod.Text("automountServiceAccountToken") == "false", $"{deployment}: automountServiceAccountToken");
+            Assert.True(pod.Text("securityContext", "seccompProfile", "type") == "RuntimeDefault", $"{deployment}: seccomp");
+        }
+        foreach (var deployment in Deployment.AppDeployments)
+        {
+            var container = deployment.Container();
+            Assert.Equal("true", deployment.Root.Text("spec", "template", "spec", "securityContext", "runAsNonRoot"));
+            Assert.Equal(["ALL"], container.List("securityContext", "capabilities", "drop").Cast<string>());
+            Assert.Equal("false", container.Text("securityContext", "allowPrivilegeEscalation"));
+            Assert.Equal("true", container.Text("securityContext", "readOnlyRootFilesystem"));
+        }
+    }
+
+    [Fact]
+    public void Network_policies_deny_by_default_and_admit_only_the_ingress_to_the_edge_pods_and_only_the_apps_to_redis()
+    {
+        var policies = Deployment.Kubernetes.OfKind("NetworkPolicy").ToList();
+        var deny = Assert.Single(policies, p => p.Root.Map("spec", "podSelector").Count == 0);
+        Assert.Empty(deny.Root.List("spec", "ingress"));
+
+        // Each pod label in the namespace, and which policies select it.
+        static IEnumerable<string> Selected(Manifest policy) =>
+            policy.Root.Text("spec", "podSelector", "matchLabels", "app.kubernetes.io/name") is { } one ? [one]
+            : policy.Root.List("spec", "podSelector", "matchExpressions").SelectMany(e => e.List("values")).Cast<string>();
+        static IEnumerable<object?> Sources(Manifest policy) => policy.Root.List("spec", "ingress").SelectMany(rule => rule.List("from"));
+
+        foreach (var app in new[] { "chat-api", "chat-realtime" })
+        {
+            var fromOutside = policies.Where(p => Selected(p).Contains(app)).SelectMany(Sources).Where(s => s.At("namespaceSelector") is not null).ToList();
+            Assert.Equal("ingress-nginx", Assert.Single(fromOutside).Text("namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"));
+        }
+        var apps = Deployment.AppIds.Order(StringComparer.Ordinal).ToList();
+        foreach (var policy in policies.Where(p => Selected(p).Contains("redis")))
+        {
+            foreach (var source in Sources(policy))
+            {
+                Assert.Null(source.At("namespaceSelector"));
+                Assert.Equal(apps, source.List("podSelector", "matchExpressions").SelectMany(e => e.List("values")).Cast<string>().Order(StringComparer.Ordinal));
+            }
+        }
+        Assert.Contains(policies, p => Selected(p).Contains("redis"));
+    }
 }

@@ -65,7 +65,8 @@ public static class WebSocketEvents
     {
         public const string Name = "post_deleted";
 
-        public static ClusterEvent Create(Post post) => Record(Name, new { Post = Json(post) }, new Broadcast { ChannelId = post.ChannelId });
+        /// <summary>The deleted post's tombstone only: members who could not read it before must not learn its content now.</summary>
+        public static ClusterEvent Create(Post post) => Record(Name, new { Post = Json(post.Tombstone()) }, new Broadcast { ChannelId = post.ChannelId });
     }
 
     /// <summary>To the creator, who joined the channel in the same transaction.</summary>

@@ -77,11 +77,15 @@ public sealed class WebSocketEventsWireTests
     }
 
     [Fact]
-    public void Post_deleted_carries_the_post_as_a_JSON_string_to_the_channel()
+    public void Post_deleted_carries_the_posts_tombstone_as_a_JSON_string_to_the_channel()
     {
+        const string tombstone = """
+            {"id":"post1","create_at":5,"update_at":7,"edit_at":0,"delete_at":7,"is_pinned":false,"user_id":"user1","channel_id":"chan1","root_id":"root1","original_id":"","message":"","type":"","props":{},"hashtags":"","pending_post_id":"","reply_count":0,"metadata":{}}
+            """;
+        var deleted = Post with { RootId = "root1", DeleteAt = 7, UpdateAt = 7, IsPinned = true, Hashtags = "#x", Props = new() { ["secret"] = System.Text.Json.JsonDocument.Parse("1").RootElement } };
         AssertWire("post_deleted", """
             {"event":"post_deleted","data":{"post":<post>},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""}}
-            """.Replace("<post>", Quoted(PostJson)), WebSocketEvents.PostDeleted.Create(Post));
+            """.Replace("<post>", Quoted(tombstone)), WebSocketEvents.PostDeleted.Create(deleted));
     }
 
     [Fact]

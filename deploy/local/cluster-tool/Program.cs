@@ -51,5 +51,17 @@ installPlugins.SetAction((parse, cancel) => Output.ReportFailuresAsync(async () 
     }
 }));
 
-return await new RootCommand("The local cluster launcher's API and database conversations (deploy/local/cluster).") { installPlugins }
+var ensureAdmin = new Command("ensure-admin",
+    "Signs in as the launcher's system admin, signing it up and granting system_admin when needed. The launcher runs it against " +
+    "an api node before the edge accepts traffic, so on a fresh system nobody else can be the first user (who becomes admin).")
+{
+    url, database, admin, credentials,
+};
+ensureAdmin.SetAction((parse, cancel) => Output.ReportFailuresAsync(async () =>
+{
+    using var http = ChatClient.CreateHttpClient(parse.GetRequiredValue(url));
+    await new AdminAccount(parse.GetRequiredValue(admin), parse.GetRequiredValue(credentials)).SignInAsync(http, parse.GetRequiredValue(database), cancel);
+}));
+
+return await new RootCommand("The local cluster launcher's API and database conversations (deploy/local/cluster).") { ensureAdmin, installPlugins }
     .Parse(args).InvokeAsync();

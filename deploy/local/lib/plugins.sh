@@ -7,6 +7,15 @@ CLUSTER_TOOL=$REPO/deploy/local/cluster-tool/bin/Release/net10.0/Chat.ClusterToo
 
 plugin_bundle() { printf '%s' "$REPO/services/plugins/$1/bin/Release/$1.tar.gz"; }
 
+# The launcher's admin exists before the edge opens: on a fresh system the first user to sign up becomes system admin,
+# and that must not be whoever reaches the edge first. Talks to api-1 directly.
+ensure_admin() {
+  [ -f "$CLUSTER_TOOL" ] || die "$CLUSTER_TOOL is missing; run up without --no-build"
+  dotnet "$CLUSTER_TOOL" ensure-admin --url "http://127.0.0.1:$((BASE_PORT[api] + 1))" \
+    --database "Host=127.0.0.1;Port=$(primary_port);Database=$DB_NAME;Username=postgres" \
+    --admin "$ADMIN_USER" --credentials "$STATE/admin.env" || { DIED=1; exit 1; }
+}
+
 # Signs in as ADMIN_USER (signed up, or granted system_admin in the database, when needed; its password is kept in
 # $STATE/admin.env), uploads each bundle whose contents changed, enables it and waits until every api node runs it.
 install_plugins() {

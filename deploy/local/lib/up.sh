@@ -94,6 +94,8 @@ cmd_up() {
   say "waiting for the health checks"
   local nodes; mapfile -t nodes < <(all_nodes | grep -vx edge)
   wait_healthy "${nodes[@]}"
+  say "system admin"
+  ensure_admin
   # Only now: nginx would mark nodes that are still starting as failed and refuse to use them for fail_timeout.
   say "edge"
   refresh_edge || true

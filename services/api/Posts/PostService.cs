@@ -45,7 +45,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             RootId = rootId,
             PendingPostId = Input.Text(request.PendingPostId, "pending_post_id", 0, 64),
             Type = ValidType(request.Type),
-            Props = request.Props ?? [],
+            Props = Post.UserProps(request.Props),
         };
         return await StoreAsync(post, access.Channel, caller, PluginCalls.Context(caller));
     }
@@ -129,7 +129,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             throw invalid;
         }
         var patched = await outbox.WriteAsync(
-            tx => posts.PatchAsync(tx, postId, request.Message, request.IsPinned, request.Props),
+            tx => posts.PatchAsync(tx, postId, request.Message, request.IsPinned, request.Props is null ? null : Post.UserProps(request.Props)),
             p => p is null ? [] : [WebSocketEvents.PostEdited.Create(p)]);
         return patched ?? throw AppErrorException.NotFound("Post");
     }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 using Chat.ServiceDefaults;
 
@@ -22,6 +23,37 @@ public sealed record Post
     public string PendingPostId { get; init; } = "";
     public long ReplyCount { get; init; }
     public Dictionary<string, JsonElement> Metadata { get; init; } = [];
+
+    /// <summary>
+    /// Props that say who or what made a post, or make the server act: only the server and plugins may set them
+    /// (Mattermost's reserved post props). A user's create or edit through the API drops them, so nobody can pose as a
+    /// webhook, a bot or another name, or add members by a prop.
+    /// </summary>
+    public static readonly FrozenSet<string> ReservedProps = FrozenSet.ToFrozenSet(
+    [
+        "from_webhook", "from_bot", "from_plugin", "from_oauth_app", "override_username", "override_icon_url",
+        "override_icon_emoji", "webhook_display_name", "add_channel_member", "force_notification", "mentionHighlightDisabled",
+        "disable_group_highlight",
+    ], StringComparer.Ordinal);
+
+    /// <summary><paramref name="props"/> without the <see cref="ReservedProps"/>.</summary>
+    public static Dictionary<string, JsonElement> UserProps(Dictionary<string, JsonElement>? props) =>
+        props is null ? [] : props.Where(p => !ReservedProps.Contains(p.Key)).ToDictionary(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What is still told of a deleted post (to `since` readers and in post_deleted): which post it was, where and
+    /// when, so clients can drop or mark it — never its message, props or metadata.
+    /// </summary>
+    public Post Tombstone() => new()
+    {
+        Id = Id,
+        UserId = UserId,
+        ChannelId = ChannelId,
+        RootId = RootId,
+        CreateAt = CreateAt,
+        UpdateAt = UpdateAt,
+        DeleteAt = DeleteAt,
+    };
 
     /// <summary>
     /// Mattermost's Post.IsValid for the rules this server keeps (model.post.is_valid.*): a message that is not blank

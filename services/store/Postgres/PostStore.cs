@@ -252,14 +252,17 @@ public sealed class PostStore(NpgsqlDataSource db)
         return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false);
     }
 
-    /// <summary>Everything created, edited or deleted after <paramref name="since"/>, deletions included so clients can drop them.</summary>
+    /// <summary>
+    /// Everything created, edited or deleted after <paramref name="since"/>: deletions as tombstones, so clients can
+    /// drop them without learning what they said.
+    /// </summary>
     public async Task<PostList> GetSinceAsync(string channelId, long since, int limit)
     {
         await using var connection = await db.OpenConnectionAsync();
         var posts = (await connection.QueryAsync<Post>($"""
             SELECT {Columns} FROM posts WHERE channel_id = @channelId AND update_at > @since
             ORDER BY seq DESC LIMIT @limit
-            """, new { channelId, since, limit })).ToList();
+            """, new { channelId, since, limit })).Select(p => p.DeleteAt == 0 ? p : p.Tombstone()).ToList();
         return new PostList { Order = [.. posts.Select(p => p.Id)], Posts = posts.ToDictionary(p => p.Id) };
     }
 

@@ -19,7 +19,7 @@ public sealed record PatchPostRequest(string? Message, bool? IsPinned, Dictionar
 
 public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? TimeZoneOffset, int? Page, int? PerPage);
 
-public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After);
+public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After, bool IncludeDeleted = false);
 
 public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, UserStore users, ChannelService channelService, Outbox outbox, PluginHooks plugins, ChatConfig config)
 {
@@ -128,8 +128,26 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         {
             throw invalid;
         }
+        return await StorePatchAsync(post, access.Channel, request.Message, request.IsPinned, request.Props);
+    }
+
+    /// <summary>
+    /// Writes a permitted change to a post (its message, props or pin) with its post_edited event. As Mattermost's
+    /// UpdatePost, refused for system messages and in archived channels.
+    /// </summary>
+    public async Task<Post> StorePatchAsync(Post post, Channel channel, string? message, bool? isPinned, Dictionary<string, JsonElement>? props)
+    {
+        if (post.IsSystemMessage)
+        {
+            throw AppErrorException.BadRequest("api.post.update_post.system_message.app_error", "Unable to update system message.");
+        }
+        if (channel.DeleteAt != 0)
+        {
+            throw AppErrorException.BadRequest("api.post.update_post.can_not_update_post_in_deleted.error", "Can not update a post in a deleted channel.");
+        }
+        var historyId = Ids.New();
         var patched = await outbox.WriteAsync(
-            tx => posts.PatchAsync(tx, postId, request.Message, request.IsPinned, request.Props),
+            tx => posts.PatchAsync(tx, post.Id, message, isPinned, props, historyId),
             p => p is null ? [] : [WebSocketEvents.PostEdited.Create(p)]);
         return patched ?? throw AppErrorException.NotFound("Post");
     }
@@ -145,8 +163,13 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             p => p is null ? [] : [WebSocketEvents.PostDeleted.Create(p)]) ?? throw AppErrorException.NotFound("Post");
     }
 
+    /// <summary>A channel's posts; deleted ones too (include_deleted) for system admins only, as in Mattermost.</summary>
     public async Task<PostList> GetForChannelAsync(string channelId, ChannelPostsQuery query, Session caller)
     {
+        if (query.IncludeDeleted)
+        {
+            Access.DemandSystemAdmin(caller);
+        }
         await channelService.ReadableAsync(channelId, caller);
         if (query.Since is { } since)
         {
@@ -154,13 +177,13 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         }
         if (query.Before is { Length: > 0 } before)
         {
-            return await posts.GetBeforeAsync(channelId, Input.Id(before, "before"), query.Page, query.PerPage) ?? throw AppErrorException.NotFound("Post");
+            return await posts.GetBeforeAsync(channelId, Input.Id(before, "before"), query.Page, query.PerPage, query.IncludeDeleted) ?? throw AppErrorException.NotFound("Post");
         }
         if (query.After is { Length: > 0 } after)
         {
-            return await posts.GetAfterAsync(channelId, Input.Id(after, "after"), query.Page, query.PerPage) ?? throw AppErrorException.NotFound("Post");
+            return await posts.GetAfterAsync(channelId, Input.Id(after, "after"), query.Page, query.PerPage, query.IncludeDeleted) ?? throw AppErrorException.NotFound("Post");
         }
-        return await posts.GetPageAsync(channelId, query.Page, query.PerPage);
+        return await posts.GetPageAsync(channelId, query.Page, query.PerPage, query.IncludeDeleted);
     }
 
     private static string ValidType(string? requested)

@@ -48,14 +48,14 @@ public static class PostsEndpoints
 
     private static async Task<Ok<PostList>> GetForChannelAsync(
         string channelId, int? page, [FromQuery(Name = "per_page")] int? perPage, long? since, string? before, string? after,
-        Session session, PostService service)
+        [FromQuery(Name = "include_deleted")] string? includeDeleted, Session session, PostService service)
     {
         var (p, pp) = Input.Paging(page, perPage);
         if (since is < 0)
         {
             throw AppErrorException.InvalidParam("since");
         }
-        var query = new ChannelPostsQuery(p, pp, since is > 0 ? since : null, before, after);
+        var query = new ChannelPostsQuery(p, pp, since is > 0 ? since : null, before, after, Input.Flag(includeDeleted));
         return TypedResults.Ok(await service.GetForChannelAsync(Input.Id(channelId, "channel_id"), query, session));
     }
 

@@ -21,7 +21,18 @@ public sealed record Post
     public string Hashtags { get; init; } = "";
     public string PendingPostId { get; init; } = "";
     public long ReplyCount { get; init; }
-    public Dictionary<string, JsonElement> Metadata { get; init; } = [];
+
+    /// <summary>
+    /// What Mattermost's PreparePostForClient adds: unless set, the embeds read from the props (a post with message
+    /// attachments shows them as a "message_attachment" embed). Link previews would need the linked pages fetched,
+    /// which this server does not do, and no post carries a priority, so neither appears.
+    /// </summary>
+    public Dictionary<string, JsonElement> Metadata { get => metadata ?? PostMetadata.Of(this); init => metadata = value; }
+
+    private Dictionary<string, JsonElement>? metadata;
+
+    /// <summary>A system message (joins, leaves, ...): Mattermost lets nobody edit or pin one.</summary>
+    public bool IsSystemMessage => Type.StartsWith("system_", StringComparison.Ordinal);
 
     /// <summary>
     /// Mattermost's Post.IsValid for the rules this server keeps (model.post.is_valid.*): a message that is not blank

@@ -4,9 +4,10 @@ using Npgsql;
 
 namespace Chat.Store.Postgres;
 
-public sealed class PostStore(NpgsqlDataSource db)
+public sealed partial class PostStore(NpgsqlDataSource db)
 {
     private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags";
+    private static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "p." + c));
     // Database time, so that create_at agrees with the seq order no matter which node wrote the post. Read once per
     // row: a new post's update_at must equal its create_at, or a `since` reader at create_at would see it again.
     private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
@@ -186,19 +187,35 @@ public sealed class PostStore(NpgsqlDataSource db)
         return await connection.QuerySingleOrDefaultAsync<Post>($"SELECT {Columns} FROM posts WHERE id = @id AND delete_at = 0", new { id });
     }
 
-    public Task<Post?> PatchAsync(NpgsqlTransaction transaction, string id, string? message, bool? isPinned, Dictionary<string, System.Text.Json.JsonElement>? props) =>
+    /// <summary>
+    /// Applies a patch in the caller's transaction (null fields stay). A new message sets edit_at and, as Mattermost
+    /// does on every edit, keeps the version it replaces as a deleted row of its own (id <paramref name="historyId"/>,
+    /// original_id = the post's id, deleted at the time of the edit): the post's edit history.
+    /// </summary>
+    public Task<Post?> PatchAsync(NpgsqlTransaction transaction, string id, string? message, bool? isPinned, Dictionary<string, System.Text.Json.JsonElement>? props, string historyId) =>
         transaction.Connection().QuerySingleOrDefaultAsync<Post>($"""
-            UPDATE posts SET
-                message = coalesce(@message, message),
-                search_vector = CASE WHEN @message IS NULL OR @message = message THEN search_vector ELSE {PostSearchStore.VectorOf("@message")} END,
-                is_pinned = coalesce(@isPinned, is_pinned),
-                props = coalesce(@props::jsonb, props),
-                edit_at = CASE WHEN @message IS NULL OR @message = message THEN edit_at ELSE t.now END,
+            WITH t AS (SELECT {DbNowMs} AS now),
+            old AS (
+                SELECT o.*, @message IS NOT NULL AND @message <> o.message AS edited
+                FROM posts o WHERE o.id = @id AND o.delete_at = 0
+                FOR UPDATE
+            ),
+            history AS (
+                INSERT INTO posts (id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props, hashtags, search_vector)
+                SELECT @historyId, o.create_at, t.now, o.edit_at, t.now, o.is_pinned, o.user_id, o.channel_id, o.root_id, o.id, o.message, o.type, o.props, o.hashtags, o.search_vector
+                FROM old o, t WHERE o.edited
+            )
+            UPDATE posts p SET
+                message = CASE WHEN o.edited THEN @message ELSE p.message END,
+                search_vector = CASE WHEN o.edited THEN {PostSearchStore.VectorOf("@message")} ELSE p.search_vector END,
+                is_pinned = coalesce(@isPinned, p.is_pinned),
+                props = coalesce(@props::jsonb, p.props),
+                edit_at = CASE WHEN o.edited THEN t.now ELSE p.edit_at END,
                 update_at = t.now
-            FROM (SELECT {DbNowMs} AS now) t
-            WHERE id = @id AND delete_at = 0
-            RETURNING {Columns}
-            """, new { id, message, isPinned, props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props) }, transaction);
+            FROM old o, t
+            WHERE p.id = o.id
+            RETURNING {PrefixedColumns}
+            """, new { id, message, isPinned, props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props), historyId }, transaction);
 
     /// <summary>Soft-deletes, as Mattermost does: the row stays so `since` readers learn of the deletion.</summary>
     public Task<Post?> DeleteAsync(NpgsqlTransaction transaction, string id) =>
@@ -209,19 +226,25 @@ public sealed class PostStore(NpgsqlDataSource db)
             RETURNING {Columns}
             """, new { id }, transaction);
 
-    /// <summary>Page <paramref name="page"/> of the channel's posts, newest first.</summary>
-    public async Task<PostList> GetPageAsync(string channelId, int page, int perPage)
+    /// <summary>
+    /// Page <paramref name="page"/> of the channel's posts, newest first; with <paramref name="includeDeleted"/>
+    /// deleted posts too (but not the old versions of edited posts, which are versions rather than posts).
+    /// </summary>
+    public async Task<PostList> GetPageAsync(string channelId, int page, int perPage, bool includeDeleted = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed}
             ORDER BY seq DESC LIMIT @limit OFFSET @offset
-            """, new { channelId, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true);
+            """, new { channelId, includeDeleted, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, includeDeleted);
     }
 
+    /// <summary>The posts a channel's pages list: live ones, and deleted ones too when @includeDeleted.</summary>
+    private const string Listed = "(delete_at = 0 OR (@includeDeleted AND original_id = ''))";
+
     /// <summary>Posts older than <paramref name="postId"/>, newest first.</summary>
-    public async Task<PostList?> GetBeforeAsync(string channelId, string postId, int page, int perPage)
+    public async Task<PostList?> GetBeforeAsync(string channelId, string postId, int page, int perPage, bool includeDeleted = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var anchor = await SeqOf(connection, channelId, postId);
@@ -230,14 +253,14 @@ public sealed class PostStore(NpgsqlDataSource db)
             return null;
         }
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < @anchor
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND seq < @anchor
             ORDER BY seq DESC LIMIT @limit OFFSET @offset
-            """, new { channelId, anchor, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true);
+            """, new { channelId, anchor, includeDeleted, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, includeDeleted);
     }
 
     /// <summary>Posts newer than <paramref name="postId"/>; the page nearest the anchor comes first.</summary>
-    public async Task<PostList?> GetAfterAsync(string channelId, string postId, int page, int perPage)
+    public async Task<PostList?> GetAfterAsync(string channelId, string postId, int page, int perPage, bool includeDeleted = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var anchor = await SeqOf(connection, channelId, postId);
@@ -246,10 +269,10 @@ public sealed class PostStore(NpgsqlDataSource db)
             return null;
         }
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq > @anchor
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND seq > @anchor
             ORDER BY seq ASC LIMIT @limit OFFSET @offset
-            """, new { channelId, anchor, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false);
+            """, new { channelId, anchor, includeDeleted, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false, includeDeleted);
     }
 
     /// <summary>Everything created, edited or deleted after <paramref name="since"/>, deletions included so clients can drop them.</summary>
@@ -270,7 +293,7 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// Shapes a page fetched with one extra row into a PostList: the extra row tells whether there is more,
     /// and next/prev name the posts just newer and just older than the page.
     /// </summary>
-    private static async Task<PostList> WithNeighbours(NpgsqlConnection connection, string channelId, List<Post> rows, int perPage, bool newestFirst)
+    private static async Task<PostList> WithNeighbours(NpgsqlConnection connection, string channelId, List<Post> rows, int perPage, bool newestFirst, bool includeDeleted)
     {
         var hasMore = rows.Count > perPage;
         var page = rows.Take(perPage).ToList();
@@ -281,10 +304,10 @@ public sealed class PostStore(NpgsqlDataSource db)
         string next = "", prev = "";
         if (page.Count > 0)
         {
-            var neighbours = await connection.QuerySingleAsync<(string? Next, string? Prev)>("""
-                SELECT (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq > (SELECT seq FROM posts WHERE id = @newest) ORDER BY seq ASC LIMIT 1),
-                       (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < (SELECT seq FROM posts WHERE id = @oldest) ORDER BY seq DESC LIMIT 1)
-                """, new { channelId, newest = page[0].Id, oldest = page[^1].Id });
+            var neighbours = await connection.QuerySingleAsync<(string? Next, string? Prev)>($"""
+                SELECT (SELECT id FROM posts WHERE channel_id = @channelId AND {Listed} AND seq > (SELECT seq FROM posts WHERE id = @newest) ORDER BY seq ASC LIMIT 1),
+                       (SELECT id FROM posts WHERE channel_id = @channelId AND {Listed} AND seq < (SELECT seq FROM posts WHERE id = @oldest) ORDER BY seq DESC LIMIT 1)
+                """, new { channelId, includeDeleted, newest = page[0].Id, oldest = page[^1].Id });
             next = neighbours.Next ?? "";
             prev = neighbours.Prev ?? "";
         }

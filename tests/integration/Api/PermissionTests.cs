@@ -115,6 +115,24 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("GET /channels/{private}/posts?since", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/posts?since=1"), 401, 403, 403, 200, 200),
         new("GET /channels/{public}/posts", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}/posts"), 401, 403, 200, 200, 200),
         new("POST /teams/{id}/posts/search", w => new(HttpMethod.Post, $"/api/v4/teams/{w.TeamId}/posts/search", new { Terms = "secret" }), 401, 403, 200, 200, 200),
+        new("GET /channels/{private}/posts?include_deleted", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/posts?include_deleted=true"), 401, 403, 403, 403, 200),
+        new("POST /posts/{id}/pin (private)", w => new(HttpMethod.Post, $"/api/v4/posts/{w.OwnerPostId}/pin"), 401, 403, 403, 200, 200),
+        new("POST /posts/{id}/unpin (private)", w => new(HttpMethod.Post, $"/api/v4/posts/{w.OwnerPostId}/unpin"), 401, 403, 403, 200, 200),
+        new("GET /channels/{private}/pinned", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/pinned"), 401, 403, 403, 200, 200),
+        new("GET /channels/{public}/pinned", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}/pinned"), 401, 403, 200, 200, 200),
+        new("POST /posts/ids (private: unreadable ones left out)", w => new(HttpMethod.Post, "/api/v4/posts/ids", new[] { w.OwnerPostId }), 401, 200, 200, 200, 200),
+        new("GET /posts/{id}/edit_history (the member's)", async (w, _) =>
+        {
+            var post = await w.Member.CreatePostAsync(w.PrivateId, "first");
+            (await w.Member.PutAsync($"/api/v4/posts/{post.Id()}/patch", new { Message = "second" })).Expect(200);
+            return new(HttpMethod.Get, $"/api/v4/posts/{post.Id()}/edit_history");
+        }, [401, 403, 403, 200, 403]),
+        new("GET /users/me/posts/flagged", _ => new(HttpMethod.Get, "/api/v4/users/me/posts/flagged"), 401, 200, 200, 200, 200),
+        new("GET /users/{other}/posts/flagged", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/posts/flagged"), 401, 403, 403, 403, 200),
+        new("GET /teams/{id}/stats", w => new(HttpMethod.Get, $"/api/v4/teams/{w.TeamId}/stats"), 401, 403, 200, 200, 200),
+        new("GET /channels/{private}/stats", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/stats"), 401, 403, 403, 200, 200),
+        new("GET /channels/{public}/stats (read_channel: members)", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}/stats?exclude_files_count=true"), 401, 403, 403, 200, 200),
+        new("GET /channels/{private}/member_counts_by_group", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/member_counts_by_group?include_timezones=true"), 401, 403, 403, 200, 200),
         new("GET /system/ping", _ => new(HttpMethod.Get, "/api/v4/system/ping?get_server_status=true"), 200, 200, 200, 200, 200),
     ];
 

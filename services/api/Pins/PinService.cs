@@ -1,4 +1,3 @@
-using Chat.Api.Authorization;
 using Chat.Api.Channels;
 using Chat.Api.Posts;
 using Chat.ServiceDefaults;

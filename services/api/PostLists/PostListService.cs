@@ -12,19 +12,19 @@ public sealed class PostListService(PostStore posts, ChannelStore channels)
 
     /// <summary>
     /// The posts of these ids that the caller may read (others are left out, not refused), deleted ones included,
-    /// newest first; a 404 when none of the ids is a post.
+    /// newest first; a 404 when none of the ids is a post. A malformed id is refused, as POST /users/ids refuses one.
     /// </summary>
     public async Task<IReadOnlyList<Post>> GetByIdsAsync(string[] ids, Session caller)
     {
-        if (ids.Length == 0)
-        {
-            throw AppErrorException.InvalidParam("post_ids");
-        }
         if (ids.Length > MaxIds)
         {
             throw AppErrorException.BadRequest("api.post.posts_by_ids.invalid_body.request_error", $"At most {MaxIds} post ids may be requested at once.");
         }
-        var found = await posts.GetByIdsAsync([.. ids.Where(Ids.IsValid).Distinct(StringComparer.Ordinal)]);
+        if (ids.Length == 0 || !ids.All(Ids.IsValid))
+        {
+            throw AppErrorException.InvalidParam("post_ids");
+        }
+        var found = await posts.GetByIdsAsync([.. ids.Distinct(StringComparer.Ordinal)]);
         if (found.Count == 0)
         {
             throw NoPosts();

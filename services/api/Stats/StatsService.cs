@@ -10,8 +10,8 @@ public sealed class StatsService(StatsStore stats, TeamStore teams, ChannelStore
 {
     public async Task<TeamStats> GetTeamStatsAsync(string teamId, Session caller)
     {
-        Access.Demand(caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), Permissions.ViewTeam));
         _ = await teams.GetAsync(teamId) ?? throw AppErrorException.NotFound("Team");
+        Access.Demand(caller.HasTeamPermission(await teams.GetMemberAsync(teamId, caller.UserId), Permissions.ViewTeam));
         return await stats.GetTeamStatsAsync(teamId);
     }
 

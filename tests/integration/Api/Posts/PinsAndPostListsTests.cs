@@ -96,13 +96,14 @@ public sealed class PinsAndPostListsTests(ClusterFixture cluster)
         var hidden = (await alice.CreatePostAsync(secret, "hidden")).Id();
         (await bob.DeleteAsync($"/api/v4/posts/{b}")).Expect(200);
 
-        var posts = (await bob.On(cluster.Api1.BaseUrl).PostAsync("/api/v4/posts/ids", new[] { a, b, hidden, a, "not-an-id" })).Expect(200).Json;
+        var posts = (await bob.On(cluster.Api1.BaseUrl).PostAsync("/api/v4/posts/ids", new[] { a, b, hidden, a })).Expect(200).Json;
         Assert.Equal([b, a], posts.Ids());
         Assert.True((long)posts[0]!["delete_at"]! > 0);
         Assert.Equal([hidden, b, a], (await alice.PostAsync("/api/v4/posts/ids", new[] { a, b, hidden })).Expect(200).Json.Ids());
 
         Assert.Equal("app.post.get.app_error", (string?)(await bob.PostAsync("/api/v4/posts/ids", new[] { Unique.Suffix() + Unique.Suffix() + "abcdef" })).Expect(404).Json["id"]);
         (await bob.PostAsync("/api/v4/posts/ids", Array.Empty<string>())).Expect(400);
+        (await bob.PostAsync("/api/v4/posts/ids", new[] { a, "not-an-id" })).Expect(400);
         Assert.Equal("api.post.posts_by_ids.invalid_body.request_error",
             (string?)(await bob.PostAsync("/api/v4/posts/ids", Enumerable.Range(0, 1001).Select(i => $"{i:D26}").ToArray())).Expect(400).Json["id"]);
         (await bob.SendAsync(HttpMethod.Post, "/api/v4/posts/ids", ApiClient.RawJson("{\"ids\":1}"))).Expect(400);

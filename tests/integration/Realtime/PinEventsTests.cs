@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
 using Chat.Testing;
+using Xunit.Abstractions;
 
 namespace Chat.IntegrationTests;
 
 /// <summary>Pins, unpins and saved posts reach the other users' (and the user's own) sockets on another realtime node.</summary>
 [Collection(RealtimeCollection.Name)]
-public sealed class PinEventsTests(RealtimeFixture cluster) : IAsyncLifetime
+public sealed class PinEventsTests(RealtimeFixture cluster, ITestOutputHelper output) : IAsyncLifetime
 {
     public Task InitializeAsync() => cluster.EnsureRunningAsync(cluster.Realtime2);
 
@@ -52,5 +53,23 @@ public sealed class PinEventsTests(RealtimeFixture cluster) : IAsyncLifetime
         Assert.Equal("flagged_post", (string?)preference["category"]);
         Assert.Equal(postId, (string?)preference["name"]);
         Assert.Equal([postId], (await alice.On(cluster.Api2.BaseUrl).GetAsync("/api/v4/users/me/posts/flagged")).Expect(200).Json.Order());
+    }
+
+    /// <summary>
+    /// tests/js/test/pins-stats.test.js (mattermost-redux's pin, saved-post, edit and stats actions) with a socket on
+    /// a realtime node, so its pin-event flow runs too.
+    /// </summary>
+    [Fact]
+    public async Task The_web_apps_pins_saved_posts_and_stats_flows_run_with_their_events()
+    {
+        await cluster.EnsureRunningAsync(cluster.Realtime1);
+        var run = await NodeTestRun.RunAsync(["test/pins-stats.test.js"], new Dictionary<string, string>
+        {
+            ["CHAT_API_URLS"] = $"{cluster.Api1.BaseUrl},{cluster.Api2.BaseUrl}",
+            ["CHAT_REALTIME_URLS"] = $"{cluster.Realtime1.BaseUrl},{cluster.Realtime2.BaseUrl}",
+        }, TimeSpan.FromMinutes(3));
+        output.WriteLine(run.ToString());
+        Assert.True(run.Passed, $"the pins and stats suite failed: {run}");
+        Assert.Contains("# skipped 0", run.Stdout, StringComparison.Ordinal);
     }
 }

@@ -64,6 +64,7 @@ for (const route of routes) {
             assert.ok(history[0].delete_at > 0);
             // Only the author reads the history.
             const {error} = await bob.dispatch(posts.getPostEditHistory(post.id), 0);
+            await bob.settled();
             assert.equal(error?.status_code, 403);
         });
 

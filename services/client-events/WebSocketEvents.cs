@@ -52,7 +52,7 @@ public static class WebSocketEvents
             Record(Name, new { ChannelTimes = channelTimes }, new Broadcast { UserId = userId });
     }
 
-    /// <summary>The edited post as a JSON string, to the channel.</summary>
+    /// <summary>The edited post as a JSON string, to the channel: a new message or props, or a pin or unpin.</summary>
     public static class PostEdited
     {
         public const string Name = "post_edited";

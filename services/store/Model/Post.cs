@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Chat.ServiceDefaults;
 
 namespace Chat.Store.Model;
@@ -31,7 +32,8 @@ public sealed record Post
 
     private Dictionary<string, JsonElement>? metadata;
 
-    /// <summary>A system message (joins, leaves, ...): Mattermost lets nobody edit or pin one.</summary>
+    /// <summary>A system message (joins, leaves, ...): Mattermost lets nobody edit or pin one. Not on the wire.</summary>
+    [JsonIgnore]
     public bool IsSystemMessage => Type.StartsWith("system_", StringComparison.Ordinal);
 
     /// <summary>

@@ -39,6 +39,8 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<StatusStore>();
         services.AddSingleton<ReadStateStore>();
         services.AddSingleton<PreferenceStore>();
+        services.AddSingleton<ReactionStore>();
+        services.AddSingleton<EmojiStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

@@ -21,6 +21,7 @@ public sealed record Post
     public string Hashtags { get; init; } = "";
     public string PendingPostId { get; init; } = "";
     public long ReplyCount { get; init; }
+    public bool HasReactions { get; init; }
     public Dictionary<string, JsonElement> Metadata { get; init; } = [];
 
     /// <summary>

@@ -79,10 +79,10 @@ public sealed class ReactionsTests(RealtimeFixture cluster, ITestOutputHelper ou
         var postId = (await owner.CreatePostAsync(channelId, "check me")).Id();
         var outsider = await cluster.NewUserAsync(cluster.Api1);
 
-        Assert.Equal("app.emoji.get_by_name.no_result", Id(await React(member, postId, "no_such_emoji_here")).Expect(404));
-        Assert.Equal("api.reaction.save_reaction.invalid.app_error", Id(await member.PostAsync("/api/v4/reactions", new { member.UserId, PostId = "x", EmojiName = "smile" })).Expect(400));
-        Assert.Equal("api.reaction.save_reaction.invalid.app_error", Id(await member.PostAsync("/api/v4/reactions", new { member.UserId, PostId = postId })).Expect(400));
-        Assert.Equal("api.reaction.save_reaction.user_id.app_error", Id(await member.PostAsync("/api/v4/reactions", new { owner.UserId, PostId = postId, EmojiName = "smile" })).Expect(403));
+        Assert.Equal("app.emoji.get_by_name.no_result", Id((await React(member, postId, "no_such_emoji_here")).Expect(404)));
+        Assert.Equal("api.reaction.save_reaction.invalid.app_error", Id((await member.PostAsync("/api/v4/reactions", new { member.UserId, PostId = "x", EmojiName = "smile" })).Expect(400)));
+        Assert.Equal("api.reaction.save_reaction.invalid.app_error", Id((await member.PostAsync("/api/v4/reactions", new { member.UserId, PostId = postId })).Expect(400)));
+        Assert.Equal("api.reaction.save_reaction.user_id.app_error", Id((await member.PostAsync("/api/v4/reactions", new { owner.UserId, PostId = postId, EmojiName = "smile" })).Expect(403)));
         (await React(outsider, postId, "smile")).Expect(403);
         (await React(member, RolesAndPreferencesTests.NewId(), "smile")).Expect(403);
         (await member.GetAsync($"/api/v4/posts/{RolesAndPreferencesTests.NewId()}/reactions")).Expect(403);
@@ -100,7 +100,7 @@ public sealed class ReactionsTests(RealtimeFixture cluster, ITestOutputHelper ou
         {
             (await React(member, postId, name)).Expect(200);
         }
-        Assert.Equal("app.reaction.save.save.too_many_reactions", Id(await React(member, postId, names[50])).Expect(400));
+        Assert.Equal("app.reaction.save.save.too_many_reactions", Id((await React(member, postId, names[50])).Expect(400)));
         (await React(owner, postId, names[0])).Expect(200);
 
         var bulk = (await member.PostAsync("/api/v4/posts/ids/reactions", new[] { postId })).Expect(200).Json;

@@ -44,7 +44,7 @@ public sealed class EmojiRulesTests
     [Fact]
     public void A_message_shows_the_custom_names_between_colons_once_each_and_no_system_name()
     {
-        Assert.Equal(["parrot", "ship-it"], Emoji.CustomNamesIn("look :parrot: :smile: :ship-it: again :parrot: and a:b"));
+        Assert.Equal(["team-logo", "ship-it-now"], Emoji.CustomNamesIn("look :team-logo: :smile: :ship-it-now: again :team-logo: and a:b"));
         Assert.Empty(Emoji.CustomNamesIn("no emoji here"));
     }
 }

@@ -87,9 +87,9 @@ public sealed class WebSocketEventsWireTests
     [Fact]
     public void Reaction_added_and_removed_carry_the_reaction_as_a_JSON_string_to_the_posts_channel()
     {
-        var reaction = new Reaction { UserId = "user1", PostId = "post1", EmojiName = "+1", CreateAt = 5, UpdateAt = 6, ChannelId = "chan1" };
+        var reaction = new Reaction { UserId = "user1", PostId = "post1", EmojiName = "smile", CreateAt = 5, UpdateAt = 6, ChannelId = "chan1" };
         const string ReactionJson = """
-            {"user_id":"user1","post_id":"post1","emoji_name":"+1","create_at":5,"update_at":6,"delete_at":0,"remote_id":"","channel_id":"chan1"}
+            {"user_id":"user1","post_id":"post1","emoji_name":"smile","create_at":5,"update_at":6,"delete_at":0,"remote_id":"","channel_id":"chan1"}
             """;
         foreach (var (name, e) in new[] { ("reaction_added", WebSocketEvents.ReactionAdded.Create(reaction, "chan1")), ("reaction_removed", WebSocketEvents.ReactionRemoved.Create(reaction, "chan1")) })
         {

@@ -32,7 +32,7 @@ public sealed class ReactionsTests(RealtimeFixture cluster, ITestOutputHelper ou
     [Fact]
     public async Task Two_hundred_concurrent_reactions_over_both_api_nodes_count_exactly_and_each_reaches_the_other_realtime_node()
     {
-        var (owner, channelId, members) = await ChannelAsync(Reactors + 1);
+        var (owner, channelId, members, _) = await ChannelAsync(Reactors + 1);
         var (watcher, reactors) = (members[^1], members[..^1]);
         var postId = (await owner.CreatePostAsync(channelId, "react to me")).Id();
         await using var socket = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, watcher.Token);
@@ -74,7 +74,7 @@ public sealed class ReactionsTests(RealtimeFixture cluster, ITestOutputHelper ou
     [Fact]
     public async Task Reactions_are_checked_as_Mattermost_checks_them()
     {
-        var (owner, channelId, reactors) = await ChannelAsync(1);
+        var (owner, channelId, reactors, _) = await ChannelAsync(1);
         var member = reactors[0];
         var postId = (await owner.CreatePostAsync(channelId, "check me")).Id();
         var outsider = await cluster.NewUserAsync(cluster.Api1);
@@ -112,7 +112,7 @@ public sealed class ReactionsTests(RealtimeFixture cluster, ITestOutputHelper ou
     [Fact]
     public async Task Custom_emoji_are_listed_found_and_shown_in_post_metadata()
     {
-        var (owner, channelId, reactors) = await ChannelAsync(1);
+        var (owner, channelId, reactors, teamId) = await ChannelAsync(1);
         var name = "party-" + Unique.Suffix();
         var emojiId = RolesAndPreferencesTests.NewId();
         await cluster.ScalarAsync<int>(
@@ -140,6 +140,9 @@ public sealed class ReactionsTests(RealtimeFixture cluster, ITestOutputHelper ou
         Assert.Equal([emojiId], post["metadata"]!["emojis"]!.Ids());
         var listed = (await owner.GetAsync($"/api/v4/channels/{channelId}/posts")).Expect(200).Json["posts"]![postId]!;
         Assert.Equal([emojiId], listed["metadata"]!["emojis"]!.Ids());
+        var found = (await owner.PostAsync($"/api/v4/teams/{teamId}/posts/search", new { Terms = "look" })).Expect(200).Json["posts"]![postId]!;
+        Assert.Equal(name, (string?)found["metadata"]!["reactions"]![0]!["emoji_name"]);
+        Assert.Equal([emojiId], found["metadata"]!["emojis"]!.Ids());
         var plain = (await owner.GetAsync($"/api/v4/posts/{(await owner.CreatePostAsync(channelId, "plain :smile:")).Id()}")).Expect(200).Json;
         Assert.False((bool)plain["has_reactions"]!);
         Assert.Null(plain["metadata"]!["reactions"]);
@@ -210,7 +213,7 @@ public sealed class ReactionsTests(RealtimeFixture cluster, ITestOutputHelper ou
     }
 
     /// <summary>A public channel of a new team with <paramref name="members"/> members besides its owner.</summary>
-    private async Task<(ApiClient Owner, string ChannelId, List<ApiClient> Members)> ChannelAsync(int members)
+    private async Task<(ApiClient Owner, string ChannelId, List<ApiClient> Members, string TeamId)> ChannelAsync(int members)
     {
         var owner = await cluster.NewUserAsync(cluster.Api1);
         var teamId = await owner.CreateTeamAsync();
@@ -223,6 +226,6 @@ public sealed class ReactionsTests(RealtimeFixture cluster, ITestOutputHelper ou
             await owner.AddToChannelAsync(channelId, user);
             users.Add(user);
         }
-        return (owner, channelId, users);
+        return (owner, channelId, users, teamId);
     }
 }

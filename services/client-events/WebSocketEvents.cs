@@ -68,6 +68,24 @@ public static class WebSocketEvents
         public static ClusterEvent Create(Post post) => Record(Name, new { Post = Json(post) }, new Broadcast { ChannelId = post.ChannelId });
     }
 
+    /// <summary>A reaction added to a post, to the post's channel; data.reaction is the reaction as a JSON string.</summary>
+    public static class ReactionAdded
+    {
+        public const string Name = "reaction_added";
+
+        public static ClusterEvent Create(Reaction reaction, string channelId) =>
+            Record(Name, new { Reaction = Json(reaction) }, new Broadcast { ChannelId = channelId });
+    }
+
+    /// <summary>A reaction removed from a post, to the post's channel; data.reaction as in <see cref="ReactionAdded"/>.</summary>
+    public static class ReactionRemoved
+    {
+        public const string Name = "reaction_removed";
+
+        public static ClusterEvent Create(Reaction reaction, string channelId) =>
+            Record(Name, new { Reaction = Json(reaction) }, new Broadcast { ChannelId = channelId });
+    }
+
     /// <summary>To the creator, who joined the channel in the same transaction.</summary>
     public static class ChannelCreated
     {

@@ -40,6 +40,8 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<ReadStateStore>();
         services.AddSingleton<PreferenceStore>();
         services.AddSingleton<StatsStore>();
+        services.AddSingleton<ReactionStore>();
+        services.AddSingleton<EmojiStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

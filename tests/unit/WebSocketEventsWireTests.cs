@@ -17,7 +17,7 @@ public sealed class WebSocketEventsWireTests
     private static readonly Post Post = new() { Id = "post1", ChannelId = "chan1", UserId = "user1", Message = "hi", CreateAt = 5, UpdateAt = 6 };
 
     private const string PostJson = """
-        {"id":"post1","create_at":5,"update_at":6,"edit_at":0,"delete_at":0,"is_pinned":false,"user_id":"user1","channel_id":"chan1","root_id":"","original_id":"","message":"hi","type":"","props":{},"hashtags":"","pending_post_id":"","reply_count":0,"metadata":{}}
+        {"id":"post1","create_at":5,"update_at":6,"edit_at":0,"delete_at":0,"is_pinned":false,"user_id":"user1","channel_id":"chan1","root_id":"","original_id":"","message":"hi","type":"","props":{},"hashtags":"","pending_post_id":"","reply_count":0,"has_reactions":false,"metadata":{}}
         """;
 
     private static readonly Channel Town = new() { Id = "chan1", TeamId = "team1", Type = ChannelTypes.Open, Name = "town", DisplayName = "Town" };
@@ -82,6 +82,21 @@ public sealed class WebSocketEventsWireTests
         AssertWire("post_deleted", """
             {"event":"post_deleted","data":{"post":<post>},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""}}
             """.Replace("<post>", Quoted(PostJson)), WebSocketEvents.PostDeleted.Create(Post));
+    }
+
+    [Fact]
+    public void Reaction_added_and_removed_carry_the_reaction_as_a_JSON_string_to_the_posts_channel()
+    {
+        var reaction = new Reaction { UserId = "user1", PostId = "post1", EmojiName = "smile", CreateAt = 5, UpdateAt = 6, ChannelId = "chan1" };
+        const string ReactionJson = """
+            {"user_id":"user1","post_id":"post1","emoji_name":"smile","create_at":5,"update_at":6,"delete_at":0,"remote_id":"","channel_id":"chan1"}
+            """;
+        foreach (var (name, e) in new[] { ("reaction_added", WebSocketEvents.ReactionAdded.Create(reaction, "chan1")), ("reaction_removed", WebSocketEvents.ReactionRemoved.Create(reaction, "chan1")) })
+        {
+            AssertWire(name, """
+                {"event":"<name>","data":{"reaction":<reaction>},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""}}
+                """.Replace("<name>", name).Replace("<reaction>", Quoted(ReactionJson)), e);
+        }
     }
 
     [Fact]

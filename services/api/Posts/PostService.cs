@@ -3,6 +3,7 @@ using Chat.Api.Authorization;
 using Chat.Api.Channels;
 using Chat.Api.Events;
 using Chat.Api.Plugins;
+using Chat.Api.Reactions;
 using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.Plugins.Hosting;
@@ -21,7 +22,7 @@ public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? Ti
 
 public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After, bool IncludeDeleted = false);
 
-public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, UserStore users, ChannelService channelService, Outbox outbox, PluginHooks plugins, ChatConfig config)
+public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, UserStore users, ChannelService channelService, Outbox outbox, PluginHooks plugins, ChatConfig config, PostReactionMetadata reactionMetadata)
 {
     private const int MaxSinceResults = 1000;
 
@@ -115,7 +116,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
     {
         var post = await posts.GetAsync(postId) ?? throw AppErrorException.NotFound("Post");
         await channelService.ReadableAsync(post.ChannelId, caller);
-        return post;
+        return await reactionMetadata.AddToAsync(post);
     }
 
     /// <summary>edit_post for one's own posts (channel members), edit_others_posts for anyone's (system admins).</summary>
@@ -164,7 +165,10 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
     }
 
     /// <summary>A channel's posts; deleted ones too (include_deleted) for system admins only, as in Mattermost.</summary>
-    public async Task<PostList> GetForChannelAsync(string channelId, ChannelPostsQuery query, Session caller)
+    public async Task<PostList> GetForChannelAsync(string channelId, ChannelPostsQuery query, Session caller) =>
+        await reactionMetadata.AddToAsync(await GetPostsForChannelAsync(channelId, query, caller));
+
+    private async Task<PostList> GetPostsForChannelAsync(string channelId, ChannelPostsQuery query, Session caller)
     {
         if (query.IncludeDeleted)
         {

@@ -22,6 +22,7 @@ public sealed record Post
     public string Hashtags { get; init; } = "";
     public string PendingPostId { get; init; } = "";
     public long ReplyCount { get; init; }
+    public bool HasReactions { get; init; }
 
     /// <summary>
     /// What Mattermost's PreparePostForClient adds: unless set, the embeds read from the props (a post with message

@@ -6,7 +6,7 @@ namespace Chat.Store.Postgres;
 
 public sealed partial class PostStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags";
+    private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags, has_reactions";
     private static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "p." + c));
     // Database time, so that create_at agrees with the seq order no matter which node wrote the post. Read once per
     // row: a new post's update_at must equal its create_at, or a `since` reader at create_at would see it again.

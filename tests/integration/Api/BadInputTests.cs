@@ -32,6 +32,10 @@ public sealed class BadInputTests(ClusterFixture cluster)
             (HttpMethod.Put, $"/api/v4/posts/{t.PostId}/patch"),
             (HttpMethod.Post, "/api/v4/posts/ids"),
             (HttpMethod.Post, $"/api/v4/teams/{t.TeamId}/posts/search"),
+            (HttpMethod.Post, "/api/v4/reactions"),
+            (HttpMethod.Post, "/api/v4/posts/ids/reactions"),
+            (HttpMethod.Post, "/api/v4/emoji/names"),
+            (HttpMethod.Post, "/api/v4/emoji/search"),
         };
         var expect = new Expectations();
         foreach (var (method, path) in bodies)

@@ -133,6 +133,22 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("GET /channels/{private}/stats", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/stats"), 401, 403, 403, 200, 200),
         new("GET /channels/{public}/stats (read_channel: members)", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}/stats?exclude_files_count=true"), 401, 403, 403, 200, 200),
         new("GET /channels/{private}/member_counts_by_group", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/member_counts_by_group?include_timezones=true"), 401, 403, 403, 200, 200),
+        new("POST /reactions (private)", (w, role) => Task.FromResult(new Request(HttpMethod.Post, "/api/v4/reactions", new { UserId = w.UserId(role), PostId = w.OwnerPostId, EmojiName = "smile" })), [401, 403, 403, 200, 200]),
+        new("GET /posts/{id}/reactions (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}/reactions"), 401, 403, 403, 200, 200),
+        new("POST /posts/ids/reactions (private)", w => new(HttpMethod.Post, "/api/v4/posts/ids/reactions", new[] { w.OwnerPostId }), 401, 403, 403, 200, 200),
+        new("DELETE /users/{self}/posts/{id}/reactions/{name} (private)",
+            (w, role) => Task.FromResult(new Request(HttpMethod.Delete, $"/api/v4/users/{w.UserId(role)}/posts/{w.OwnerPostId}/reactions/smile")), [401, 403, 403, 200, 200]),
+        new("DELETE /users/{other}/posts/{id}/reactions/{name} (private)", async (w, _) =>
+        {
+            (await w.Owner.PostAsync("/api/v4/reactions", new { w.Owner.UserId, PostId = w.OwnerPostId, EmojiName = "tada" })).Expect(200);
+            return new(HttpMethod.Delete, $"/api/v4/users/{w.Owner.UserId}/posts/{w.OwnerPostId}/reactions/tada");
+        }, [401, 403, 403, 403, 200]),
+        new("GET /emoji", _ => new(HttpMethod.Get, "/api/v4/emoji?sort=name"), 401, 200, 200, 200, 200),
+        new("GET /emoji/{id}", _ => new(HttpMethod.Get, $"/api/v4/emoji/{RolesAndPreferencesTests.NewId()}"), 401, 404, 404, 404, 404),
+        new("GET /emoji/name/{name}", _ => new(HttpMethod.Get, "/api/v4/emoji/name/nobody-has-this"), 401, 404, 404, 404, 404),
+        new("POST /emoji/names", _ => new(HttpMethod.Post, "/api/v4/emoji/names", new[] { "smile" }), 401, 200, 200, 200, 200),
+        new("GET /emoji/autocomplete", _ => new(HttpMethod.Get, "/api/v4/emoji/autocomplete?name=sm"), 401, 200, 200, 200, 200),
+        new("POST /emoji/search", _ => new(HttpMethod.Post, "/api/v4/emoji/search", new { Term = "sm" }), 401, 200, 200, 200, 200),
         new("GET /system/ping", _ => new(HttpMethod.Get, "/api/v4/system/ping?get_server_status=true"), 200, 200, 200, 200, 200),
     ];
 

@@ -13,6 +13,7 @@ using Chat.Api.Statuses;
 using Chat.Api.Preferences;
 using Chat.Api.System;
 using Chat.Api.Teams;
+using Chat.Api.Threads;
 using Chat.Api.Users;
 
 namespace Chat.Api;
@@ -32,6 +33,7 @@ public static class ApiV4
         api.MapChannels();
         api.MapReadState();
         api.MapPosts();
+        api.MapThreads();
         api.MapStatuses();
         api.MapSystem();
         api.MapCluster();

@@ -9,6 +9,7 @@ using Chat.Api.Posts;
 using Chat.Api.Preferences;
 using Chat.Api.Statuses;
 using Chat.Api.Teams;
+using Chat.Api.Threads;
 using Chat.Api.Users;
 using Chat.Jobs.Core;
 using Microsoft.AspNetCore.Identity;
@@ -32,6 +33,8 @@ public static class ApiV4ServiceCollectionExtensions
         services.AddSingleton<ChannelDirectoryService>();
         services.AddSingleton<GroupChannelService>();
         services.AddSingleton<SystemPosts>();
+        services.AddSingleton<ReplyThreads>();
+        services.AddSingleton<ThreadService>();
         services.AddSingleton<PostWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
         services.AddSingleton<PostService>();

@@ -39,6 +39,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<StatusStore>();
         services.AddSingleton<ReadStateStore>();
         services.AddSingleton<PreferenceStore>();
+        services.AddSingleton<ThreadStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Chat.ServiceDefaults;
 
 namespace Chat.Store.Model;
@@ -21,6 +22,17 @@ public sealed record Post
     public string Hashtags { get; init; } = "";
     public string PendingPostId { get; init; } = "";
     public long ReplyCount { get; init; }
+
+    /// <summary>The thread's last reply (collapsed threads only; omitted otherwise, as Mattermost omits 0).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long LastReplyAt { get; init; }
+
+    /// <summary>The thread's repliers (collapsed threads only): stubs holding the id, or profiles when extended; else null.</summary>
+    public IReadOnlyList<object>? Participants { get; init; }
+
+    /// <summary>Whether the caller follows the thread (collapsed threads only); omitted without a membership.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? IsFollowing { get; init; }
     public Dictionary<string, JsonElement> Metadata { get; init; } = [];
 
     /// <summary>

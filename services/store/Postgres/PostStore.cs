@@ -6,10 +6,10 @@ namespace Chat.Store.Postgres;
 
 public sealed class PostStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags";
+    internal const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags";
     // Database time, so that create_at agrees with the seq order no matter which node wrote the post. Read once per
     // row: a new post's update_at must equal its create_at, or a `since` reader at create_at would see it again.
-    private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+    internal const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     /// <summary>Whether the mention candidate's user <c>u</c> is online at post time (@here mentions only them).</summary>
     private const string IsOnlineSql = "EXISTS (SELECT 1 FROM statuses s WHERE s.user_id = u.id AND s.status = 'online')";
@@ -209,19 +209,22 @@ public sealed class PostStore(NpgsqlDataSource db)
             RETURNING {Columns}
             """, new { id }, transaction);
 
-    /// <summary>Page <paramref name="page"/> of the channel's posts, newest first.</summary>
-    public async Task<PostList> GetPageAsync(string channelId, int page, int perPage)
+    /// <summary>Only thread roots when @rootsOnly (collapsed reply threads), else every post.</summary>
+    private const string RootFilter = "(NOT @rootsOnly OR root_id = '')";
+
+    /// <summary>Page <paramref name="page"/> of the channel's posts (<paramref name="rootsOnly"/>: thread roots), newest first.</summary>
+    public async Task<PostList> GetPageAsync(string channelId, int page, int perPage, bool rootsOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND {RootFilter}
             ORDER BY seq DESC LIMIT @limit OFFSET @offset
-            """, new { channelId, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true);
+            """, new { channelId, rootsOnly, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, rootsOnly);
     }
 
     /// <summary>Posts older than <paramref name="postId"/>, newest first.</summary>
-    public async Task<PostList?> GetBeforeAsync(string channelId, string postId, int page, int perPage)
+    public async Task<PostList?> GetBeforeAsync(string channelId, string postId, int page, int perPage, bool rootsOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var anchor = await SeqOf(connection, channelId, postId);
@@ -230,14 +233,14 @@ public sealed class PostStore(NpgsqlDataSource db)
             return null;
         }
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < @anchor
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < @anchor AND {RootFilter}
             ORDER BY seq DESC LIMIT @limit OFFSET @offset
-            """, new { channelId, anchor, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true);
+            """, new { channelId, anchor, rootsOnly, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, rootsOnly);
     }
 
     /// <summary>Posts newer than <paramref name="postId"/>; the page nearest the anchor comes first.</summary>
-    public async Task<PostList?> GetAfterAsync(string channelId, string postId, int page, int perPage)
+    public async Task<PostList?> GetAfterAsync(string channelId, string postId, int page, int perPage, bool rootsOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var anchor = await SeqOf(connection, channelId, postId);
@@ -246,10 +249,38 @@ public sealed class PostStore(NpgsqlDataSource db)
             return null;
         }
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq > @anchor
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq > @anchor AND {RootFilter}
             ORDER BY seq ASC LIMIT @limit OFFSET @offset
-            """, new { channelId, anchor, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false);
+            """, new { channelId, anchor, rootsOnly, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false, rootsOnly);
+    }
+
+    /// <summary>
+    /// The posts around a member's first unread one (Mattermost's posts/unread): the oldest post newer than
+    /// <paramref name="lastViewedAt"/> and up to <paramref name="after"/> - 1 newer ones, then up to
+    /// <paramref name="before"/> older ones, newest first; null when nothing is unread.
+    /// </summary>
+    public async Task<PostList?> GetAroundUnreadAsync(string channelId, long lastViewedAt, int after, int before, bool rootsOnly)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var anchor = await connection.QuerySingleOrDefaultAsync<long?>($"""
+            SELECT seq FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND create_at > @lastViewedAt AND {RootFilter}
+            ORDER BY seq LIMIT 1
+            """, new { channelId, lastViewedAt, rootsOnly });
+        if (anchor is null)
+        {
+            return null;
+        }
+        var newer = (await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq >= @anchor AND {RootFilter}
+            ORDER BY seq ASC LIMIT @after
+            """, new { channelId, anchor, rootsOnly, after })).Reverse();
+        var older = await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < @anchor AND {RootFilter}
+            ORDER BY seq DESC LIMIT @before
+            """, new { channelId, anchor, rootsOnly, before });
+        List<Post> page = [.. newer, .. older];
+        return await WithNeighbours(connection, channelId, page, page.Count, newestFirst: true, rootsOnly);
     }
 
     /// <summary>Everything created, edited or deleted after <paramref name="since"/>, deletions included so clients can drop them.</summary>
@@ -270,7 +301,7 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// Shapes a page fetched with one extra row into a PostList: the extra row tells whether there is more,
     /// and next/prev name the posts just newer and just older than the page.
     /// </summary>
-    private static async Task<PostList> WithNeighbours(NpgsqlConnection connection, string channelId, List<Post> rows, int perPage, bool newestFirst)
+    private static async Task<PostList> WithNeighbours(NpgsqlConnection connection, string channelId, List<Post> rows, int perPage, bool newestFirst, bool rootsOnly)
     {
         var hasMore = rows.Count > perPage;
         var page = rows.Take(perPage).ToList();
@@ -281,10 +312,10 @@ public sealed class PostStore(NpgsqlDataSource db)
         string next = "", prev = "";
         if (page.Count > 0)
         {
-            var neighbours = await connection.QuerySingleAsync<(string? Next, string? Prev)>("""
-                SELECT (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq > (SELECT seq FROM posts WHERE id = @newest) ORDER BY seq ASC LIMIT 1),
-                       (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < (SELECT seq FROM posts WHERE id = @oldest) ORDER BY seq DESC LIMIT 1)
-                """, new { channelId, newest = page[0].Id, oldest = page[^1].Id });
+            var neighbours = await connection.QuerySingleAsync<(string? Next, string? Prev)>($"""
+                SELECT (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND {RootFilter} AND seq > (SELECT seq FROM posts WHERE id = @newest) ORDER BY seq ASC LIMIT 1),
+                       (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND {RootFilter} AND seq < (SELECT seq FROM posts WHERE id = @oldest) ORDER BY seq DESC LIMIT 1)
+                """, new { channelId, rootsOnly, newest = page[0].Id, oldest = page[^1].Id });
             next = neighbours.Next ?? "";
             prev = neighbours.Prev ?? "";
         }

@@ -34,10 +34,9 @@ CREATE INDEX posts_root_id_create_at ON posts (root_id, create_at) WHERE root_id
 INSERT INTO threads (post_id, channel_id, team_id, reply_count, last_reply_at, participants)
 SELECT r.id, r.channel_id, c.team_id, t.n, t.last_at, t.participants
 FROM (SELECT root_id, count(*) AS n, max(create_at) AS last_at,
-             array_agg(user_id ORDER BY at) FILTER (WHERE first) AS participants
+             array_agg(user_id ORDER BY create_at) FILTER (WHERE is_users_last) AS participants
       FROM (SELECT root_id, user_id, create_at,
-                   max(create_at) OVER (PARTITION BY root_id, user_id) AS at,
-                   row_number() OVER (PARTITION BY root_id, user_id ORDER BY create_at DESC) = 1 AS first
+                   row_number() OVER (PARTITION BY root_id, user_id ORDER BY create_at DESC) = 1 AS is_users_last
             FROM posts WHERE root_id <> '' AND delete_at = 0) p
       GROUP BY root_id) t
 JOIN posts r ON r.id = t.root_id AND r.delete_at = 0

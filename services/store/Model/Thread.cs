@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Chat.Store.Model;
 
 /// <summary>A participant as Mattermost lists it when profiles were not asked for: the user's id only.</summary>
@@ -48,9 +46,6 @@ public sealed record ThreadState
     public long LastViewed { get; init; }
     public long UnreadMentions { get; init; }
     public long UnreadReplies { get; init; }
-
-    [JsonIgnore]
-    public bool IsUnread => LastViewed < LastReplyAt;
 }
 
 /// <summary>

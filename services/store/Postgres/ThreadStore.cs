@@ -76,7 +76,7 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
                 new NpgsqlBatchCommand("""
                     UPDATE threads t
                     SET reply_count = t.reply_count + u.n, last_reply_at = greatest(t.last_reply_at, u.last_at),
-                        participants = array(SELECT p FROM unnest(t.participants) p WHERE p <> ALL(r.ids)) || r.ids
+                        participants = array(SELECT x.p FROM unnest(t.participants) WITH ORDINALITY AS x(p, n) WHERE x.p <> ALL(r.ids) ORDER BY x.n) || r.ids
                     FROM unnest($1, $2, $3) AS u(post_id, n, last_at)
                          JOIN (SELECT x.post_id, array_agg(x.user_id ORDER BY x.n) AS ids
                                FROM unnest($4, $5) WITH ORDINALITY AS x(post_id, user_id, n) GROUP BY x.post_id) r ON r.post_id = u.post_id
@@ -295,7 +295,8 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
     }
 
     /// <summary>
-    /// Sets the user's read point in the thread (Mattermost's UpdateThreadReadForUser): they follow it, everything up
+    /// Sets the user's read point in the thread (Mattermost's UpdateThreadReadForUser; a first read makes them follow
+    /// it, a later one leaves following as it is): everything up
     /// to <paramref name="timestamp"/> counts as read, and <paramref name="mentionsAfter"/> (given the replies after
     /// it) as their unread mentions. Returns the state before and after.
     /// </summary>
@@ -313,7 +314,7 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
                 """, new { root.Id, timestamp, userId }, transaction)).ToList();
         var after = await connection.QuerySingleAsync<ThreadState>($"""
             WITH changed AS (
-                UPDATE thread_memberships SET following = true, last_viewed = @timestamp, unread_mentions = @mentions, last_updated = {DbNowMs}
+                UPDATE thread_memberships SET last_viewed = @timestamp, unread_mentions = @mentions, last_updated = {DbNowMs}
                 WHERE post_id = @Id AND user_id = @userId
                 RETURNING *
             )
@@ -356,13 +357,13 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
                 WHERE m.user_id = @userId AND (t.team_id = @teamId OR t.team_id = '')
                 ORDER BY m.post_id
                 FOR NO KEY UPDATE OF m
-            ), now AS (SELECT {DbNowMs} AS at),
+            ), clock AS (SELECT {DbNowMs} AS ms),
             changed AS (
-                UPDATE thread_memberships m SET last_viewed = greatest(m.last_viewed, now.at), unread_mentions = 0, last_updated = now.at
-                FROM locked, now
+                UPDATE thread_memberships m SET last_viewed = greatest(m.last_viewed, clock.ms), unread_mentions = 0, last_updated = clock.ms
+                FROM locked, clock
                 WHERE m.post_id = locked.post_id AND m.user_id = @userId
             )
-            SELECT at FROM now
+            SELECT ms FROM clock
             """, new { userId, teamId }, transaction);
     }
 

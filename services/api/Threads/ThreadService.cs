@@ -17,7 +17,7 @@ public sealed record ThreadOptions(bool SkipFetchThreads, bool CollapsedThreads,
 /// Threads (Mattermost's GET /posts/{id}/thread) and collapsed reply threads: a user's followed threads per team,
 /// their read points and following, and the thread fields of post lists.
 /// </summary>
-public sealed class ThreadService(ThreadStore threads, PostStore posts, ChannelStore channels, TeamStore teams, UserStore users, ChannelService channelService, UserService userService, Outbox outbox)
+public sealed class ThreadService(ThreadStore threads, PostStore posts, TeamStore teams, UserStore users, ChannelService channelService, UserService userService, Outbox outbox)
 {
     /// <summary>Longest page of threads, as Mattermost allows.</summary>
     public const int MaxThreadsPerPage = 200;
@@ -73,9 +73,9 @@ public sealed class ThreadService(ThreadStore threads, PostStore posts, ChannelS
         if (!options.CollapsedThreads)
         {
             var missingRoots = postsById.Values.Where(p => p.RootId.Length > 0 && !postsById.ContainsKey(p.RootId)).Select(p => p.RootId).Distinct().ToList();
-            foreach (var root in missingRoots.Count == 0 ? [] : await threads.GetPostsAsync(missingRoots))
+            if (missingRoots.Count > 0)
             {
-                if (root.DeleteAt == 0)
+                foreach (var root in (await threads.GetPostsAsync(missingRoots)).Where(r => r.DeleteAt == 0))
                 {
                     postsById[root.Id] = root;
                 }

@@ -149,41 +149,58 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
                 },
             },
         };
-        await using var reader = await batch.ExecuteReaderAsync();
-        await reader.NextResultAsync();
-        await reader.NextResultAsync();
         var before = new Dictionary<(string, string), ThreadState>();
-        var parseState = reader.GetRowParser<ThreadState>();
-        while (await reader.ReadAsync())
-        {
-            var state = parseState(reader);
-            before[(state.PostId, state.UserId)] = state;
-        }
-        // Statements that return no rows have no result of their own: next is the second lock, then the states.
-        await reader.NextResultAsync();
-        await reader.NextResultAsync();
         var after = new List<ThreadState>();
-        parseState = reader.GetRowParser<ThreadState>();
-        while (await reader.ReadAsync())
-        {
-            after.Add(parseState(reader));
-        }
-        await reader.NextResultAsync();
         var roots = new Dictionary<string, Post>(StringComparer.Ordinal);
-        var parsePost = reader.GetRowParser<Post>();
-        while (await reader.ReadAsync())
-        {
-            var root = parsePost(reader);
-            roots[root.Id] = root;
-        }
-        await reader.NextResultAsync();
         var users = new Dictionary<string, User>(StringComparer.Ordinal);
-        var parseUser = reader.GetRowParser<User>();
-        while (await reader.ReadAsync())
+        // The result sets are told apart by their columns (the locks' and the writes' have nothing to read); the
+        // followers' states come twice, before then after.
+        var statesRead = 0;
+        await using var reader = await batch.ExecuteReaderAsync();
+        do
         {
-            var user = parseUser(reader);
-            users[user.Id] = user;
+            if (reader.FieldCount < 2)
+            {
+                continue;
+            }
+            var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToHashSet(StringComparer.Ordinal);
+            if (columns.Contains("unread_replies"))
+            {
+                var parse = reader.GetRowParser<ThreadState>();
+                var first = statesRead++ == 0;
+                while (await reader.ReadAsync())
+                {
+                    var state = parse(reader);
+                    if (first)
+                    {
+                        before[(state.PostId, state.UserId)] = state;
+                    }
+                    else
+                    {
+                        after.Add(state);
+                    }
+                }
+            }
+            else if (columns.Contains("message"))
+            {
+                var parse = reader.GetRowParser<Post>();
+                while (await reader.ReadAsync())
+                {
+                    var root = parse(reader);
+                    roots[root.Id] = root;
+                }
+            }
+            else if (columns.Contains("username"))
+            {
+                var parse = reader.GetRowParser<User>();
+                while (await reader.ReadAsync())
+                {
+                    var user = parse(reader);
+                    users[user.Id] = user;
+                }
+            }
         }
+        while (await reader.NextResultAsync());
         return new AppliedReplies(before, after, roots, users);
     }
 

@@ -79,9 +79,10 @@ public sealed class ThreadsTests(ClusterFixture cluster)
             Assert.Equal(3, reader.GetInt32(2));
         }
 
-        // Collapsed, the channel shows the root alone, with its thread.
+        // Collapsed, the channel shows its roots (the thread's and the joins' system posts) and no reply.
         var collapsed = (await alice.GetAsync($"/api/v4/channels/{channelId}/posts?collapsedThreads=true&collapsedThreadsExtended=true")).Expect(200).Json;
-        Assert.Equal([root.Id()], collapsed.Order());
+        Assert.Equal(root.Id(), collapsed.Order()[0]);
+        Assert.All(collapsed["posts"]!.AsObject(), p => Assert.Equal("", (string?)p.Value!["root_id"]));
         var shown = collapsed["posts"]![root.Id()]!;
         Assert.Equal(Replies, (long)shown["reply_count"]!);
         Assert.Equal(lastReplyAt, (long)shown["last_reply_at"]!);

@@ -289,7 +289,7 @@ public static class WebSocketEvents
     {
         public const string Name = "thread_read_changed";
 
-        public static ClusterEvent Create(ThreadState before, ThreadState after, string teamId) =>
+        public static ClusterEvent Create(ThreadMemberState before, ThreadMemberState after, string teamId) =>
             Record(Name, new
             {
                 ThreadId = after.PostId,
@@ -310,7 +310,7 @@ public static class WebSocketEvents
     {
         public const string Name = "thread_follow_changed";
 
-        public static ClusterEvent Create(ThreadState state, string teamId) =>
+        public static ClusterEvent Create(ThreadMemberState state, string teamId) =>
             Record(Name, new { ThreadId = state.PostId, State = state.Following, state.ReplyCount }, new Broadcast { UserId = state.UserId, TeamId = teamId });
     }
 

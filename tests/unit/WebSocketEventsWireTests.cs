@@ -165,7 +165,7 @@ public sealed class WebSocketEventsWireTests
     [Fact]
     public void Thread_events_go_to_their_user_with_the_threads_team_in_the_broadcast()
     {
-        var state = new ThreadState { PostId = "post1", ChannelId = "chan1", TeamId = "team1", ReplyCount = 3, LastReplyAt = 9, UserId = "user2", Following = false, LastViewed = 7, UnreadReplies = 1, UnreadMentions = 2 };
+        var state = new ThreadMemberState { PostId = "post1", ChannelId = "chan1", TeamId = "team1", ReplyCount = 3, LastReplyAt = 9, UserId = "user2", Following = false, LastViewed = 7, UnreadReplies = 1, UnreadMentions = 2 };
         AssertWire("thread_follow_changed", """
             {"event":"thread_follow_changed","data":{"thread_id":"post1","state":false,"reply_count":3},"broadcast":{"omit_users":null,"user_id":"user2","channel_id":"","team_id":"team1","connection_id":"","omit_connection_id":""}}
             """, WebSocketEvents.ThreadFollowChanged.Create(state, "team1"));

@@ -53,7 +53,7 @@ public sealed class ReplyThreads(ChatConfig config)
     }
 
     /// <summary>The thread as one user sees it (Mattermost's ThreadResponse).</summary>
-    public static UserThread ThreadView(ThreadState state, Post root, IReadOnlyList<object> participants) => new()
+    public static UserThread ThreadView(ThreadMemberState state, Post root, IReadOnlyList<object> participants) => new()
     {
         Id = state.PostId,
         ReplyCount = state.ReplyCount,

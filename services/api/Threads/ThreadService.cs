@@ -178,7 +178,7 @@ public sealed class ThreadService(ThreadStore threads, PostStore posts, TeamStor
         return (root, access.Channel);
     }
 
-    private async Task<IReadOnlyList<UserThread>> ViewsAsync(IReadOnlyList<ThreadState> states, bool extended, Session caller)
+    private async Task<IReadOnlyList<UserThread>> ViewsAsync(IReadOnlyList<ThreadMemberState> states, bool extended, Session caller)
     {
         if (states.Count == 0)
         {
@@ -191,7 +191,7 @@ public sealed class ThreadService(ThreadStore threads, PostStore posts, TeamStor
         return [.. states.Where(s => roots.ContainsKey(s.PostId)).Select(s => ReplyThreads.ThreadView(s, roots[s.PostId], Participants(s, profiles)))];
     }
 
-    private static List<object> Participants(ThreadState thread, IReadOnlyDictionary<string, object>? profiles) =>
+    private static List<object> Participants(ThreadMemberState thread, IReadOnlyDictionary<string, object>? profiles) =>
         profiles is null
             ? [.. thread.Participants.Select(id => (object)new ParticipantStub(id))]
             : [.. thread.Participants.Where(profiles.ContainsKey).Select(id => profiles[id])];

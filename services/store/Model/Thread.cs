@@ -32,7 +32,7 @@ public sealed record UserThreadList
 }
 
 /// <summary>A user's state in one thread, with the thread's own counters, as the store reads it.</summary>
-public sealed record ThreadState
+public sealed record ThreadMemberState
 {
     public required string PostId { get; init; }
     public required string ChannelId { get; init; }

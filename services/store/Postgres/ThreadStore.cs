@@ -28,8 +28,8 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
 
     /// <summary>What one batch of replies changed, for the thread_updated events of the threads' followers.</summary>
     public sealed record AppliedReplies(
-        IReadOnlyDictionary<(string PostId, string UserId), ThreadState> Before,
-        IReadOnlyList<ThreadState> After,
+        IReadOnlyDictionary<(string PostId, string UserId), ThreadMemberState> Before,
+        IReadOnlyList<ThreadMemberState> After,
         IReadOnlyDictionary<string, Post> Roots,
         IReadOnlyDictionary<string, User> Participants);
 
@@ -149,8 +149,8 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
                 },
             },
         };
-        var before = new Dictionary<(string, string), ThreadState>();
-        var after = new List<ThreadState>();
+        var before = new Dictionary<(string, string), ThreadMemberState>();
+        var after = new List<ThreadMemberState>();
         var roots = new Dictionary<string, Post>(StringComparer.Ordinal);
         var users = new Dictionary<string, User>(StringComparer.Ordinal);
         // The result sets are told apart by their columns (the locks' and the writes' have nothing to read); the
@@ -166,7 +166,7 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
             var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToHashSet(StringComparer.Ordinal);
             if (columns.Contains("unread_replies"))
             {
-                var parse = reader.GetRowParser<ThreadState>();
+                var parse = reader.GetRowParser<ThreadMemberState>();
                 var first = statesRead++ == 0;
                 while (await reader.ReadAsync())
                 {
@@ -220,11 +220,11 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
                 """, new { deleted.RootId, deleted.UserId }, transaction);
 
     /// <summary>The thread's counters for each of <paramref name="rootIds"/> that has a thread, and whether <paramref name="userId"/> follows it.</summary>
-    public Task<IReadOnlyDictionary<string, ThreadState>> GetInfoAsync(IReadOnlyCollection<string> rootIds, string userId) =>
-        router.ReadAsync<IReadOnlyDictionary<string, ThreadState>>(ReadTarget.Replica, async connection =>
+    public Task<IReadOnlyDictionary<string, ThreadMemberState>> GetInfoAsync(IReadOnlyCollection<string> rootIds, string userId) =>
+        router.ReadAsync<IReadOnlyDictionary<string, ThreadMemberState>>(ReadTarget.Replica, async connection =>
             rootIds.Count == 0
-                ? new Dictionary<string, ThreadState>()
-                : (await connection.QueryAsync<ThreadState>("""
+                ? new Dictionary<string, ThreadMemberState>()
+                : (await connection.QueryAsync<ThreadMemberState>("""
                     SELECT t.post_id, t.channel_id, t.team_id, t.reply_count, t.last_reply_at, t.participants, t.delete_at,
                            coalesce(m.user_id, '') AS user_id, coalesce(m.following, false) AS following,
                            coalesce(m.last_viewed, -1) AS last_viewed, coalesce(m.unread_mentions, 0) AS unread_mentions
@@ -233,10 +233,10 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
                     """, new { ids = rootIds.ToArray(), userId })).ToDictionary(s => s.PostId, StringComparer.Ordinal));
 
     /// <summary>The user's state in one thread; null when the user has no membership of it.</summary>
-    public async Task<ThreadState?> GetStateAsync(string userId, string postId)
+    public async Task<ThreadMemberState?> GetStateAsync(string userId, string postId)
     {
         await using var connection = await db.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<ThreadState>($"""
+        return await connection.QuerySingleOrDefaultAsync<ThreadMemberState>($"""
             SELECT {StateColumns}
             FROM threads t JOIN thread_memberships m ON m.post_id = t.post_id
             WHERE t.post_id = @postId AND m.user_id = @userId
@@ -244,15 +244,15 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
     }
 
     /// <summary>The followed threads of a team (and of direct and group channels) the query asks for, newest reply first.</summary>
-    public Task<(IReadOnlyList<ThreadState> Threads, long Total, long UnreadThreads, long UnreadMentions)> GetForUserAsync(string userId, string teamId, UserThreadsQuery query) =>
-        router.ReadAsync<(IReadOnlyList<ThreadState>, long, long, long)>(ReadTarget.Replica, async connection =>
+    public Task<(IReadOnlyList<ThreadMemberState> Threads, long Total, long UnreadThreads, long UnreadMentions)> GetForUserAsync(string userId, string teamId, UserThreadsQuery query) =>
+        router.ReadAsync<(IReadOnlyList<ThreadMemberState>, long, long, long)>(ReadTarget.Replica, async connection =>
         {
             const string InTeam = "m.user_id = @userId AND m.following AND (t.team_id = @teamId OR t.team_id = '') AND (@deleted OR t.delete_at = 0)";
-            var threads = new List<ThreadState>();
+            var threads = new List<ThreadMemberState>();
             if (!query.TotalsOnly)
             {
                 var descending = query.After.Length == 0;
-                threads.AddRange(await connection.QueryAsync<ThreadState>($"""
+                threads.AddRange(await connection.QueryAsync<ThreadMemberState>($"""
                     SELECT {StateColumns}
                     FROM thread_memberships m JOIN threads t ON t.post_id = m.post_id
                     WHERE {InTeam}
@@ -295,7 +295,7 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
     /// Creates the thread of a root post if it has none yet (a thread may be followed before its first reply) and
     /// the user's membership, in the caller's transaction; returns the membership's state, locked.
     /// </summary>
-    private static async Task<ThreadState> MembershipAsync(NpgsqlTransaction transaction, Post root, string teamId, string userId, bool following)
+    private static async Task<ThreadMemberState> MembershipAsync(NpgsqlTransaction transaction, Post root, string teamId, string userId, bool following)
     {
         var connection = transaction.Connection();
         await connection.ExecuteAsync($"""
@@ -303,7 +303,7 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
             INSERT INTO thread_memberships (post_id, user_id, following, last_viewed, last_updated, unread_mentions)
             VALUES (@Id, @userId, @following, 0, {DbNowMs}, 0) ON CONFLICT (post_id, user_id) DO NOTHING;
             """, new { root.Id, root.ChannelId, teamId, userId, following }, transaction);
-        return await connection.QuerySingleAsync<ThreadState>($"""
+        return await connection.QuerySingleAsync<ThreadMemberState>($"""
             SELECT {StateColumns}
             FROM threads t JOIN thread_memberships m ON m.post_id = t.post_id
             WHERE t.post_id = @Id AND m.user_id = @userId
@@ -317,7 +317,7 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
     /// to <paramref name="timestamp"/> counts as read, and <paramref name="mentionsAfter"/> (given the replies after
     /// it) as their unread mentions. Returns the state before and after.
     /// </summary>
-    public static async Task<(ThreadState Before, ThreadState After)> SetReadAsync(
+    public static async Task<(ThreadMemberState Before, ThreadMemberState After)> SetReadAsync(
         NpgsqlTransaction transaction, Post root, string teamId, string userId, long timestamp, Func<IReadOnlyList<Post>, long> mentionsAfter)
     {
         var before = await MembershipAsync(transaction, root, teamId, userId, following: true);
@@ -329,7 +329,7 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
                 WHERE root_id = @Id AND create_at > @timestamp AND delete_at = 0 AND user_id <> @userId
                 ORDER BY create_at LIMIT 1000
                 """, new { root.Id, timestamp, userId }, transaction)).ToList();
-        var after = await connection.QuerySingleAsync<ThreadState>($"""
+        var after = await connection.QuerySingleAsync<ThreadMemberState>($"""
             WITH changed AS (
                 UPDATE thread_memberships SET last_viewed = @timestamp, unread_mentions = @mentions, last_updated = {DbNowMs}
                 WHERE post_id = @Id AND user_id = @userId
@@ -347,10 +347,10 @@ public sealed class ThreadStore(NpgsqlDataSource db, DatabaseRouter router)
     /// Follows or stops following (Mattermost's UpdateThreadFollowForUser); following marks the thread read up to
     /// now. Returns the new state.
     /// </summary>
-    public static async Task<ThreadState> SetFollowingAsync(NpgsqlTransaction transaction, Post root, string teamId, string userId, bool following)
+    public static async Task<ThreadMemberState> SetFollowingAsync(NpgsqlTransaction transaction, Post root, string teamId, string userId, bool following)
     {
         await MembershipAsync(transaction, root, teamId, userId, following);
-        return await transaction.Connection().QuerySingleAsync<ThreadState>($"""
+        return await transaction.Connection().QuerySingleAsync<ThreadMemberState>($"""
             WITH changed AS (
                 UPDATE thread_memberships SET following = @following, last_updated = {DbNowMs},
                     last_viewed = CASE WHEN @following THEN greatest(last_viewed, {DbNowMs}) ELSE last_viewed END,

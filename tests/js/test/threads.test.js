@@ -83,7 +83,7 @@ for (const route of routes) {
             assert.deepEqual(
                 {total: counts.data.total, unread: counts.data.total_unread_threads, mentions: counts.data.total_unread_mentions},
                 {total: 1, unread: 1, mentions: REPLIES / 2});
-            assert.equal(alice.state.entities.threads.counts[team.id].total_unread_threads, 1);
+            assert.equal(alice.state.entities.threads.countsIncludingDirect[team.id].total_unread_threads, 1);
         });
 
         it('updateThreadRead then getThread: nothing left unread', async () => {

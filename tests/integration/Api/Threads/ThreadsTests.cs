@@ -205,7 +205,7 @@ public sealed class ThreadsTests(ClusterFixture cluster)
         await expect.Check("timestamp", bob.PutAsync($"/api/v4/users/me/teams/{teamId}/threads/{root.Id()}/read/yesterday", null), 400);
         await expect.Check("limit_after", bob.GetAsync($"/api/v4/users/me/channels/{channelId}/posts/unread?limit_after=0"), 400);
         await expect.Check("limit_before", bob.GetAsync($"/api/v4/users/me/channels/{channelId}/posts/unread?limit_before=201"), 400);
-        await expect.Check("another channel's root", bob.PostAsync("/api/v4/posts", new { ChannelId = await alice.CreateChannelAsync(teamId), Message = "x", RootId = root.Id() }), 400);
+        await expect.Check("another channel's root", alice.PostAsync("/api/v4/posts", new { ChannelId = await alice.CreateChannelAsync(teamId), Message = "x", RootId = root.Id() }), 400);
         expect.Verify();
     }
 

@@ -3,8 +3,9 @@
 -- row, so replies committed by several nodes at once add up exactly. A thread's team is its channel's ('' for
 -- direct and group channels, which belong to every team's list).
 
+-- A root removed for good (data retention) takes its thread and memberships with it.
 CREATE TABLE threads (
-    post_id       text    PRIMARY KEY,
+    post_id       text    PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
     channel_id    text    NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
     team_id       text    NOT NULL DEFAULT '',
     reply_count   bigint  NOT NULL DEFAULT 0,

@@ -18,6 +18,7 @@ using Chat.Api.Statuses;
 using Chat.Api.Preferences;
 using Chat.Api.System;
 using Chat.Api.Teams;
+using Chat.Api.Threads;
 using Chat.Api.Users;
 
 namespace Chat.Api;
@@ -42,6 +43,7 @@ public static class ApiV4
         api.MapStats();
         api.MapReactions();
         api.MapEmoji();
+        api.MapThreads();
         api.MapStatuses();
         api.MapSystem();
         api.MapCluster();

@@ -14,6 +14,7 @@ using Chat.Api.Preferences;
 using Chat.Api.Stats;
 using Chat.Api.Statuses;
 using Chat.Api.Teams;
+using Chat.Api.Threads;
 using Chat.Api.Users;
 using Chat.Jobs.Core;
 using Microsoft.AspNetCore.Identity;
@@ -37,6 +38,8 @@ public static class ApiV4ServiceCollectionExtensions
         services.AddSingleton<ChannelDirectoryService>();
         services.AddSingleton<GroupChannelService>();
         services.AddSingleton<SystemPosts>();
+        services.AddSingleton<ReplyThreads>();
+        services.AddSingleton<ThreadService>();
         services.AddSingleton<PostWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
         services.AddSingleton<PostService>();

@@ -285,6 +285,53 @@ public static class WebSocketEvents
             Record(Name(pluginId, eventName), data, new Broadcast { UserId = userId, ChannelId = channelId, TeamId = teamId, OmitUsers = omitUsers });
     }
 
+    /// <summary>
+    /// A thread changed (a reply), to one of its followers: data.thread is the thread as that user sees it, as a JSON
+    /// string, with their unread counts before the change. The thread's team rides in broadcast.team_id, where the
+    /// web app reads it ("" for direct and group channels).
+    /// </summary>
+    public static class ThreadUpdated
+    {
+        public const string Name = "thread_updated";
+
+        public static ClusterEvent Create(UserThread thread, string teamId, string userId, long previousUnreadReplies, long previousUnreadMentions) =>
+            Record(Name, new { Thread = Json(thread), PreviousUnreadReplies = previousUnreadReplies, PreviousUnreadMentions = previousUnreadMentions },
+                new Broadcast { UserId = userId, TeamId = teamId });
+    }
+
+    /// <summary>
+    /// The user's read point in a thread moved, to that user (with the counts before and after); without a thread,
+    /// every thread of the team was marked read at <c>timestamp</c>.
+    /// </summary>
+    public static class ThreadReadChanged
+    {
+        public const string Name = "thread_read_changed";
+
+        public static ClusterEvent Create(ThreadMemberState before, ThreadMemberState after, string teamId) =>
+            Record(Name, new
+            {
+                ThreadId = after.PostId,
+                Timestamp = after.LastViewed,
+                after.UnreadMentions,
+                after.UnreadReplies,
+                PreviousUnreadMentions = before.UnreadMentions,
+                PreviousUnreadReplies = before.UnreadReplies,
+                after.ChannelId,
+            }, new Broadcast { UserId = after.UserId, TeamId = teamId });
+
+        public static ClusterEvent AllRead(string userId, string teamId, long timestamp) =>
+            Record(Name, new { Timestamp = timestamp }, new Broadcast { UserId = userId, TeamId = teamId });
+    }
+
+    /// <summary>The user followed (state true) or stopped following a thread, to that user.</summary>
+    public static class ThreadFollowChanged
+    {
+        public const string Name = "thread_follow_changed";
+
+        public static ClusterEvent Create(ThreadMemberState state, string teamId) =>
+            Record(Name, new { ThreadId = state.PostId, State = state.Following, state.ReplyCount }, new Broadcast { UserId = state.UserId, TeamId = teamId });
+    }
+
     /// <summary>The first message of a new connection (seq 0), written by the realtime node itself and never logged.</summary>
     public static class Hello
     {

@@ -42,6 +42,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<StatsStore>();
         services.AddSingleton<ReactionStore>();
         services.AddSingleton<EmojiStore>();
+        services.AddSingleton<ThreadStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

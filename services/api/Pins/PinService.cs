@@ -1,3 +1,4 @@
+using Chat.Api.Reactions;
 using Chat.Api.Channels;
 using Chat.Api.Posts;
 using Chat.ServiceDefaults;
@@ -10,7 +11,7 @@ namespace Chat.Api.Pins;
 /// Pinning takes only the right to read the post's channel (Mattermost's saveIsPinnedPost), not the right to edit
 /// the post; the change is an edit otherwise (post_edited to the channel, the same refusals).
 /// </summary>
-public sealed class PinService(PostStore posts, PostService postService, ChannelService channels)
+public sealed class PinService(PostStore posts, PostService postService, ChannelService channels, PostReactionMetadata reactionMetadata)
 {
     public async Task SetPinnedAsync(string postId, bool pinned, Session caller)
     {
@@ -23,6 +24,6 @@ public sealed class PinService(PostStore posts, PostService postService, Channel
     public async Task<PostList> GetPinnedAsync(string channelId, Session caller)
     {
         await channels.ReadableAsync(channelId, caller);
-        return await posts.GetPinnedAsync(channelId);
+        return await reactionMetadata.AddToAsync(await posts.GetPinnedAsync(channelId));
     }
 }

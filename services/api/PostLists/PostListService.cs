@@ -1,3 +1,4 @@
+using Chat.Api.Reactions;
 using Chat.Api.Authorization;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -6,7 +7,7 @@ using Chat.Store.Postgres;
 namespace Chat.Api.PostLists;
 
 /// <summary>Posts by id, a user's flagged (saved) posts and an edited post's history, each with Mattermost's checks.</summary>
-public sealed class PostListService(PostStore posts, ChannelStore channels)
+public sealed class PostListService(PostStore posts, ChannelStore channels, PostReactionMetadata reactionMetadata)
 {
     private const int MaxIds = 1000;
 
@@ -30,7 +31,9 @@ public sealed class PostListService(PostStore posts, ChannelStore channels)
             throw NoPosts();
         }
         var readable = await ReadableChannelsAsync(found, caller);
-        return [.. found.Where(p => readable.Contains(p.ChannelId))];
+        var list = found.Where(p => readable.Contains(p.ChannelId)).ToList();
+        var withReactions = await reactionMetadata.AddToAsync(list);
+        return [.. list.Select(p => withReactions[p.Id])];
     }
 
     /// <summary>
@@ -43,7 +46,7 @@ public sealed class PostListService(PostStore posts, ChannelStore channels)
         var flagged = await posts.GetFlaggedAsync(userId, channelId, teamId, page, perPage);
         var readable = await ReadableChannelsAsync(flagged.Posts.Values, caller);
         var order = flagged.Order.Where(id => readable.Contains(flagged.Posts[id].ChannelId)).ToList();
-        return new PostList { Order = order, Posts = order.ToDictionary(id => id, id => flagged.Posts[id]) };
+        return await reactionMetadata.AddToAsync(new PostList { Order = order, Posts = order.ToDictionary(id => id, id => flagged.Posts[id]) });
     }
 
     /// <summary>

@@ -20,7 +20,11 @@ public sealed record PatchPostRequest(string? Message, bool? IsPinned, Dictionar
 
 public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? TimeZoneOffset, int? Page, int? PerPage);
 
-public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After, bool IncludeDeleted = false);
+/// <summary>
+/// <see cref="IncludeDeleted"/>: deleted posts too (system admins); <see cref="RootsOnly"/>: collapsed reply threads,
+/// where a channel shows only the posts that start a thread.
+/// </summary>
+public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After, bool IncludeDeleted = false, bool RootsOnly = false);
 
 public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, UserStore users, ChannelService channelService, Outbox outbox, PluginHooks plugins, ChatConfig config, PostReactionMetadata reactionMetadata)
 {
@@ -160,15 +164,20 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         var access = await channels.GetAccessAsync(post.ChannelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(caller.HasChannelPermission(access, post.UserId == caller.UserId ? Permissions.DeletePost : Permissions.DeleteOthersPosts));
         _ = await outbox.WriteAsync(
-            tx => posts.DeleteAsync(tx, postId),
+            async tx =>
+            {
+                var deleted = await posts.DeleteAsync(tx, postId);
+                if (deleted is not null)
+                {
+                    await ThreadStore.OnPostDeletedAsync(tx, deleted);
+                }
+                return deleted;
+            },
             p => p is null ? [] : [WebSocketEvents.PostDeleted.Create(p)]) ?? throw AppErrorException.NotFound("Post");
     }
 
     /// <summary>A channel's posts; deleted ones too (include_deleted) for system admins only, as in Mattermost.</summary>
-    public async Task<PostList> GetForChannelAsync(string channelId, ChannelPostsQuery query, Session caller) =>
-        await reactionMetadata.AddToAsync(await GetPostsForChannelAsync(channelId, query, caller));
-
-    private async Task<PostList> GetPostsForChannelAsync(string channelId, ChannelPostsQuery query, Session caller)
+    public async Task<PostList> GetForChannelAsync(string channelId, ChannelPostsQuery query, Session caller)
     {
         if (query.IncludeDeleted)
         {
@@ -181,13 +190,28 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         }
         if (query.Before is { Length: > 0 } before)
         {
-            return await posts.GetBeforeAsync(channelId, Input.Id(before, "before"), query.Page, query.PerPage, query.IncludeDeleted) ?? throw AppErrorException.NotFound("Post");
+            return await posts.GetBeforeAsync(channelId, Input.Id(before, "before"), query.Page, query.PerPage, query.IncludeDeleted, query.RootsOnly) ?? throw AppErrorException.NotFound("Post");
         }
         if (query.After is { Length: > 0 } after)
         {
-            return await posts.GetAfterAsync(channelId, Input.Id(after, "after"), query.Page, query.PerPage, query.IncludeDeleted) ?? throw AppErrorException.NotFound("Post");
+            return await posts.GetAfterAsync(channelId, Input.Id(after, "after"), query.Page, query.PerPage, query.IncludeDeleted, query.RootsOnly) ?? throw AppErrorException.NotFound("Post");
         }
-        return await posts.GetPageAsync(channelId, query.Page, query.PerPage, query.IncludeDeleted);
+        return await posts.GetPageAsync(channelId, query.Page, query.PerPage, query.IncludeDeleted, query.RootsOnly);
+    }
+
+    /// <summary>
+    /// GET /users/{id}/channels/{id}/posts/unread (Mattermost's GetPostsForChannelAroundLastUnread): the member's
+    /// oldest unread post with up to <paramref name="limitAfter"/> - 1 newer and <paramref name="limitBefore"/> older
+    /// posts; with nothing unread, the newest <paramref name="limitBefore"/> posts.
+    /// </summary>
+    public async Task<PostList> GetAroundLastUnreadAsync(string userId, string channelId, int limitBefore, int limitAfter, bool rootsOnly, Session caller)
+    {
+        Access.Demand(caller.UserId == userId || caller.HasPermission(Permissions.EditOtherUsers));
+        await channelService.ReadableAsync(channelId, caller);
+        var member = await channels.GetMemberAsync(channelId, userId)
+            ?? throw new AppErrorException(404, "app.channel.get_member.missing.app_error", "No channel member found for that user ID and channel ID.");
+        return await posts.GetAroundUnreadAsync(channelId, member.LastViewedAt ?? 0, limitAfter, limitBefore, rootsOnly)
+            ?? (limitBefore == 0 ? new PostList() : await posts.GetPageAsync(channelId, 0, limitBefore, rootsOnly: rootsOnly));
     }
 
     private static string ValidType(string? requested)

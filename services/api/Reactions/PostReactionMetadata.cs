@@ -18,7 +18,8 @@ public sealed class PostReactionMetadata(ReactionStore reactions, EmojiStore emo
     public async Task<PostList> AddToAsync(PostList list) =>
         list.Posts.Count == 0 ? list : list with { Posts = await AddToAsync(list.Posts.Values) };
 
-    private async Task<Dictionary<string, Post>> AddToAsync(IReadOnlyCollection<Post> posts)
+    /// <summary>The posts by id, each with its reactions and custom emoji in its metadata.</summary>
+    public async Task<Dictionary<string, Post>> AddToAsync(IReadOnlyCollection<Post> posts)
     {
         var live = posts.Where(p => p.DeleteAt == 0).ToList();
         var reacted = live.Where(p => p.HasReactions).Select(p => p.Id).ToList();

@@ -24,6 +24,17 @@ public sealed record Post
     public long ReplyCount { get; init; }
     public bool HasReactions { get; init; }
 
+    /// <summary>The thread's last reply (collapsed threads only; omitted otherwise, as Mattermost omits 0).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long LastReplyAt { get; init; }
+
+    /// <summary>The thread's repliers (collapsed threads only): stubs holding the id, or profiles when extended; else null.</summary>
+    public IReadOnlyList<object>? Participants { get; init; }
+
+    /// <summary>Whether the caller follows the thread (collapsed threads only); omitted without a membership.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? IsFollowing { get; init; }
+
     /// <summary>
     /// What Mattermost's PreparePostForClient adds: unless set, the embeds read from the props (a post with message
     /// attachments shows them as a "message_attachment" embed). Link previews would need the linked pages fetched,

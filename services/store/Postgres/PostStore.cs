@@ -6,11 +6,11 @@ namespace Chat.Store.Postgres;
 
 public sealed partial class PostStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags, has_reactions";
+    internal const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags, has_reactions";
     private static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "p." + c));
     // Database time, so that create_at agrees with the seq order no matter which node wrote the post. Read once per
     // row: a new post's update_at must equal its create_at, or a `since` reader at create_at would see it again.
-    private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+    internal const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     /// <summary>Whether the mention candidate's user <c>u</c> is online at post time (@here mentions only them).</summary>
     private const string IsOnlineSql = "EXISTS (SELECT 1 FROM statuses s WHERE s.user_id = u.id AND s.status = 'online')";
@@ -226,25 +226,29 @@ public sealed partial class PostStore(NpgsqlDataSource db)
             RETURNING {Columns}
             """, new { id }, transaction);
 
+    /// <summary>Only thread roots when @rootsOnly (collapsed reply threads), else every post.</summary>
+    private const string RootFilter = "(NOT @rootsOnly OR root_id = '')";
+
     /// <summary>
     /// Page <paramref name="page"/> of the channel's posts, newest first; with <paramref name="includeDeleted"/>
-    /// deleted posts too (but not the old versions of edited posts, which are versions rather than posts).
+    /// deleted posts too (but not the old versions of edited posts, which are versions rather than posts); with
+    /// <paramref name="rootsOnly"/> thread roots only.
     /// </summary>
-    public async Task<PostList> GetPageAsync(string channelId, int page, int perPage, bool includeDeleted = false)
+    public async Task<PostList> GetPageAsync(string channelId, int page, int perPage, bool includeDeleted = false, bool rootsOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed}
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND {RootFilter}
             ORDER BY seq DESC LIMIT @limit OFFSET @offset
-            """, new { channelId, includeDeleted, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, includeDeleted);
+            """, new { channelId, includeDeleted, rootsOnly, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, includeDeleted, rootsOnly);
     }
 
     /// <summary>The posts a channel's pages list: live ones, and deleted ones too when @includeDeleted.</summary>
     private const string Listed = "(delete_at = 0 OR (@includeDeleted AND original_id = ''))";
 
     /// <summary>Posts older than <paramref name="postId"/>, newest first.</summary>
-    public async Task<PostList?> GetBeforeAsync(string channelId, string postId, int page, int perPage, bool includeDeleted = false)
+    public async Task<PostList?> GetBeforeAsync(string channelId, string postId, int page, int perPage, bool includeDeleted = false, bool rootsOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var anchor = await SeqOf(connection, channelId, postId);
@@ -253,14 +257,14 @@ public sealed partial class PostStore(NpgsqlDataSource db)
             return null;
         }
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND seq < @anchor
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND seq < @anchor AND {RootFilter}
             ORDER BY seq DESC LIMIT @limit OFFSET @offset
-            """, new { channelId, anchor, includeDeleted, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, includeDeleted);
+            """, new { channelId, anchor, includeDeleted, rootsOnly, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, includeDeleted, rootsOnly);
     }
 
     /// <summary>Posts newer than <paramref name="postId"/>; the page nearest the anchor comes first.</summary>
-    public async Task<PostList?> GetAfterAsync(string channelId, string postId, int page, int perPage, bool includeDeleted = false)
+    public async Task<PostList?> GetAfterAsync(string channelId, string postId, int page, int perPage, bool includeDeleted = false, bool rootsOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var anchor = await SeqOf(connection, channelId, postId);
@@ -269,10 +273,38 @@ public sealed partial class PostStore(NpgsqlDataSource db)
             return null;
         }
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND seq > @anchor
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND seq > @anchor AND {RootFilter}
             ORDER BY seq ASC LIMIT @limit OFFSET @offset
-            """, new { channelId, anchor, includeDeleted, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false, includeDeleted);
+            """, new { channelId, anchor, includeDeleted, rootsOnly, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false, includeDeleted, rootsOnly);
+    }
+
+    /// <summary>
+    /// The posts around a member's first unread one (Mattermost's posts/unread): the oldest post newer than
+    /// <paramref name="lastViewedAt"/> and up to <paramref name="after"/> - 1 newer ones, then up to
+    /// <paramref name="before"/> older ones, newest first; null when nothing is unread.
+    /// </summary>
+    public async Task<PostList?> GetAroundUnreadAsync(string channelId, long lastViewedAt, int after, int before, bool rootsOnly)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var anchor = await connection.QuerySingleOrDefaultAsync<long?>($"""
+            SELECT seq FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND create_at > @lastViewedAt AND {RootFilter}
+            ORDER BY seq LIMIT 1
+            """, new { channelId, lastViewedAt, rootsOnly });
+        if (anchor is null)
+        {
+            return null;
+        }
+        var newer = (await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq >= @anchor AND {RootFilter}
+            ORDER BY seq ASC LIMIT @after
+            """, new { channelId, anchor, rootsOnly, after })).Reverse();
+        var older = await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < @anchor AND {RootFilter}
+            ORDER BY seq DESC LIMIT @before
+            """, new { channelId, anchor, rootsOnly, before });
+        List<Post> page = [.. newer, .. older];
+        return await WithNeighbours(connection, channelId, page, page.Count, newestFirst: true, includeDeleted: false, rootsOnly);
     }
 
     /// <summary>Everything created, edited or deleted after <paramref name="since"/>, deletions included so clients can drop them.</summary>
@@ -293,7 +325,7 @@ public sealed partial class PostStore(NpgsqlDataSource db)
     /// Shapes a page fetched with one extra row into a PostList: the extra row tells whether there is more,
     /// and next/prev name the posts just newer and just older than the page.
     /// </summary>
-    private static async Task<PostList> WithNeighbours(NpgsqlConnection connection, string channelId, List<Post> rows, int perPage, bool newestFirst, bool includeDeleted)
+    private static async Task<PostList> WithNeighbours(NpgsqlConnection connection, string channelId, List<Post> rows, int perPage, bool newestFirst, bool includeDeleted, bool rootsOnly)
     {
         var hasMore = rows.Count > perPage;
         var page = rows.Take(perPage).ToList();
@@ -305,9 +337,9 @@ public sealed partial class PostStore(NpgsqlDataSource db)
         if (page.Count > 0)
         {
             var neighbours = await connection.QuerySingleAsync<(string? Next, string? Prev)>($"""
-                SELECT (SELECT id FROM posts WHERE channel_id = @channelId AND {Listed} AND seq > (SELECT seq FROM posts WHERE id = @newest) ORDER BY seq ASC LIMIT 1),
-                       (SELECT id FROM posts WHERE channel_id = @channelId AND {Listed} AND seq < (SELECT seq FROM posts WHERE id = @oldest) ORDER BY seq DESC LIMIT 1)
-                """, new { channelId, includeDeleted, newest = page[0].Id, oldest = page[^1].Id });
+                SELECT (SELECT id FROM posts WHERE channel_id = @channelId AND {Listed} AND {RootFilter} AND seq > (SELECT seq FROM posts WHERE id = @newest) ORDER BY seq ASC LIMIT 1),
+                       (SELECT id FROM posts WHERE channel_id = @channelId AND {Listed} AND {RootFilter} AND seq < (SELECT seq FROM posts WHERE id = @oldest) ORDER BY seq DESC LIMIT 1)
+                """, new { channelId, includeDeleted, rootsOnly, newest = page[0].Id, oldest = page[^1].Id });
             next = neighbours.Next ?? "";
             prev = neighbours.Prev ?? "";
         }

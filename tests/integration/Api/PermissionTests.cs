@@ -149,6 +149,15 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("POST /emoji/names", _ => new(HttpMethod.Post, "/api/v4/emoji/names", new[] { "smile" }), 401, 200, 200, 200, 200),
         new("GET /emoji/autocomplete", _ => new(HttpMethod.Get, "/api/v4/emoji/autocomplete?name=sm"), 401, 200, 200, 200, 200),
         new("POST /emoji/search", _ => new(HttpMethod.Post, "/api/v4/emoji/search", new { Term = "sm" }), 401, 200, 200, 200, 200),
+        new("GET /posts/{id}/thread (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}/thread"), 401, 403, 403, 200, 200),
+        new("GET /users/{id}/channels/{private}/posts/unread", w => new(HttpMethod.Get, $"/api/v4/users/me/channels/{w.PrivateId}/posts/unread"), 401, 403, 403, 200, 404),
+        new("GET /users/{id}/teams/{id}/threads", w => new(HttpMethod.Get, $"/api/v4/users/me/teams/{w.TeamId}/threads"), 401, 403, 200, 200, 200),
+        new("GET /users/{other}/teams/{id}/threads", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/teams/{w.TeamId}/threads"), 401, 403, 403, 403, 200),
+        new("GET /users/{id}/teams/{id}/threads/{private, not followed}", w => new(HttpMethod.Get, $"/api/v4/users/me/teams/{w.TeamId}/threads/{w.OwnerPostId}"), 401, 403, 403, 404, 404),
+        new("PUT /users/{id}/teams/{id}/threads/{private}/read/{time}", w => new(HttpMethod.Put, $"/api/v4/users/me/teams/{w.TeamId}/threads/{w.OwnerPostId}/read/1"), 401, 403, 403, 200, 200),
+        new("PUT /users/{id}/teams/{id}/threads/{private}/following", w => new(HttpMethod.Put, $"/api/v4/users/me/teams/{w.TeamId}/threads/{w.OwnerPostId}/following"), 401, 403, 403, 200, 200),
+        new("DELETE /users/{id}/teams/{id}/threads/{private}/following", w => new(HttpMethod.Delete, $"/api/v4/users/me/teams/{w.TeamId}/threads/{w.OwnerPostId}/following"), 401, 403, 403, 200, 200),
+        new("PUT /users/{id}/teams/{id}/threads/read", w => new(HttpMethod.Put, $"/api/v4/users/me/teams/{w.TeamId}/threads/read"), 401, 403, 200, 200, 200),
         new("GET /system/ping", _ => new(HttpMethod.Get, "/api/v4/system/ping?get_server_status=true"), 200, 200, 200, 200, 200),
     ];
 

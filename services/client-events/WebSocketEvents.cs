@@ -52,7 +52,7 @@ public static class WebSocketEvents
             Record(Name, new { ChannelTimes = channelTimes }, new Broadcast { UserId = userId });
     }
 
-    /// <summary>The edited post as a JSON string, to the channel.</summary>
+    /// <summary>The edited post as a JSON string, to the channel: a new message or props, or a pin or unpin.</summary>
     public static class PostEdited
     {
         public const string Name = "post_edited";
@@ -67,6 +67,24 @@ public static class WebSocketEvents
 
         /// <summary>The deleted post's tombstone only: members who could not read it before must not learn its content now.</summary>
         public static ClusterEvent Create(Post post) => Record(Name, new { Post = Json(post.Tombstone()) }, new Broadcast { ChannelId = post.ChannelId });
+    }
+
+    /// <summary>A reaction added to a post, to the post's channel; data.reaction is the reaction as a JSON string.</summary>
+    public static class ReactionAdded
+    {
+        public const string Name = "reaction_added";
+
+        public static ClusterEvent Create(Reaction reaction, string channelId) =>
+            Record(Name, new { Reaction = Json(reaction) }, new Broadcast { ChannelId = channelId });
+    }
+
+    /// <summary>A reaction removed from a post, to the post's channel; data.reaction as in <see cref="ReactionAdded"/>.</summary>
+    public static class ReactionRemoved
+    {
+        public const string Name = "reaction_removed";
+
+        public static ClusterEvent Create(Reaction reaction, string channelId) =>
+            Record(Name, new { Reaction = Json(reaction) }, new Broadcast { ChannelId = channelId });
     }
 
     /// <summary>To the creator, who joined the channel in the same transaction.</summary>
@@ -266,6 +284,53 @@ public static class WebSocketEvents
 
         public static ClusterEvent Create(string pluginId, string eventName, object data, string userId, string channelId, string teamId, IReadOnlyDictionary<string, bool>? omitUsers) =>
             Record(Name(pluginId, eventName), data, new Broadcast { UserId = userId, ChannelId = channelId, TeamId = teamId, OmitUsers = omitUsers });
+    }
+
+    /// <summary>
+    /// A thread changed (a reply), to one of its followers: data.thread is the thread as that user sees it, as a JSON
+    /// string, with their unread counts before the change. The thread's team rides in broadcast.team_id, where the
+    /// web app reads it ("" for direct and group channels).
+    /// </summary>
+    public static class ThreadUpdated
+    {
+        public const string Name = "thread_updated";
+
+        public static ClusterEvent Create(UserThread thread, string teamId, string userId, long previousUnreadReplies, long previousUnreadMentions) =>
+            Record(Name, new { Thread = Json(thread), PreviousUnreadReplies = previousUnreadReplies, PreviousUnreadMentions = previousUnreadMentions },
+                new Broadcast { UserId = userId, TeamId = teamId });
+    }
+
+    /// <summary>
+    /// The user's read point in a thread moved, to that user (with the counts before and after); without a thread,
+    /// every thread of the team was marked read at <c>timestamp</c>.
+    /// </summary>
+    public static class ThreadReadChanged
+    {
+        public const string Name = "thread_read_changed";
+
+        public static ClusterEvent Create(ThreadMemberState before, ThreadMemberState after, string teamId) =>
+            Record(Name, new
+            {
+                ThreadId = after.PostId,
+                Timestamp = after.LastViewed,
+                after.UnreadMentions,
+                after.UnreadReplies,
+                PreviousUnreadMentions = before.UnreadMentions,
+                PreviousUnreadReplies = before.UnreadReplies,
+                after.ChannelId,
+            }, new Broadcast { UserId = after.UserId, TeamId = teamId });
+
+        public static ClusterEvent AllRead(string userId, string teamId, long timestamp) =>
+            Record(Name, new { Timestamp = timestamp }, new Broadcast { UserId = userId, TeamId = teamId });
+    }
+
+    /// <summary>The user followed (state true) or stopped following a thread, to that user.</summary>
+    public static class ThreadFollowChanged
+    {
+        public const string Name = "thread_follow_changed";
+
+        public static ClusterEvent Create(ThreadMemberState state, string teamId) =>
+            Record(Name, new { ThreadId = state.PostId, State = state.Following, state.ReplyCount }, new Broadcast { UserId = state.UserId, TeamId = teamId });
     }
 
     /// <summary>The first message of a new connection (seq 0), written by the realtime node itself and never logged.</summary>

@@ -43,6 +43,8 @@ public sealed class ServiceSettings
     public int UserStatusAwayTimeout { get; set; } = 300;
     /// <summary>Whether viewing a channel (and posting in it) sends the user multiple_channels_viewed.</summary>
     public bool EnableChannelViewedMessages { get; set; } = true;
+    /// <summary>How many different emoji one post's reactions may use (Mattermost's default, 50).</summary>
+    public int UniqueEmojiReactionLimitPerPost { get; set; } = 50;
 }
 
 public sealed class TeamSettings

@@ -11,6 +11,7 @@ public static class ConfigValidator
         Require(s.SessionLengthWebInHours is >= 1 and <= 24 * 365 * 10, "ServiceSettings.SessionLengthWebInHours", "must be between 1 and 87600");
         Require(s.MaximumLoginAttempts is >= 1 and <= 1000, "ServiceSettings.MaximumLoginAttempts", "must be between 1 and 1000");
         Require(s.MaxPostSizeRunes is >= 1 and <= 65_535, "ServiceSettings.MaxPostSizeRunes", "must be between 1 and 65535");
+        Require(s.UniqueEmojiReactionLimitPerPost is >= 1 and <= 500, "ServiceSettings.UniqueEmojiReactionLimitPerPost", "must be between 1 and 500");
         Require(s.UserStatusAwayTimeout is >= 1 and <= 86_400, "ServiceSettings.UserStatusAwayTimeout", "must be between 1 and 86400 seconds");
         var sql = config.SqlSettings;
         Require(sql.MaxOpenConns is >= 1 and <= 1000, "SqlSettings.MaxOpenConns", "must be between 1 and 1000");

@@ -39,6 +39,10 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<StatusStore>();
         services.AddSingleton<ReadStateStore>();
         services.AddSingleton<PreferenceStore>();
+        services.AddSingleton<StatsStore>();
+        services.AddSingleton<ReactionStore>();
+        services.AddSingleton<EmojiStore>();
+        services.AddSingleton<ThreadStore>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }

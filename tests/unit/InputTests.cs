@@ -71,4 +71,16 @@ public sealed class InputTests
         Assert.Contains("display_name", error.Message, StringComparison.Ordinal);
         Assert.Contains($"{min} to {max}", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("True", true)]
+    [InlineData("1", true)]
+    [InlineData("t", true)]
+    [InlineData("false", false)]
+    [InlineData("yes", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void Flag_reads_query_booleans_as_go_does_and_anything_else_as_false(string? value, bool expected) =>
+        Assert.Equal(expected, Input.Flag(value));
 }

@@ -17,7 +17,7 @@ public sealed class WebSocketEventsWireTests
     private static readonly Post Post = new() { Id = "post1", ChannelId = "chan1", UserId = "user1", Message = "hi", CreateAt = 5, UpdateAt = 6 };
 
     private const string PostJson = """
-        {"id":"post1","create_at":5,"update_at":6,"edit_at":0,"delete_at":0,"is_pinned":false,"user_id":"user1","channel_id":"chan1","root_id":"","original_id":"","message":"hi","type":"","props":{},"hashtags":"","pending_post_id":"","reply_count":0,"metadata":{}}
+        {"id":"post1","create_at":5,"update_at":6,"edit_at":0,"delete_at":0,"is_pinned":false,"user_id":"user1","channel_id":"chan1","root_id":"","original_id":"","message":"hi","type":"","props":{},"hashtags":"","pending_post_id":"","reply_count":0,"has_reactions":false,"participants":null,"metadata":{}}
         """;
 
     private static readonly Channel Town = new() { Id = "chan1", TeamId = "team1", Type = ChannelTypes.Open, Name = "town", DisplayName = "Town" };
@@ -80,12 +80,27 @@ public sealed class WebSocketEventsWireTests
     public void Post_deleted_carries_the_posts_tombstone_as_a_JSON_string_to_the_channel()
     {
         const string tombstone = """
-            {"id":"post1","create_at":5,"update_at":7,"edit_at":0,"delete_at":7,"is_pinned":false,"user_id":"user1","channel_id":"chan1","root_id":"root1","original_id":"","message":"","type":"","props":{},"hashtags":"","pending_post_id":"","reply_count":0,"metadata":{}}
+            {"id":"post1","create_at":5,"update_at":7,"edit_at":0,"delete_at":7,"is_pinned":false,"user_id":"user1","channel_id":"chan1","root_id":"root1","original_id":"","message":"","type":"","props":{},"hashtags":"","pending_post_id":"","reply_count":0,"has_reactions":false,"participants":null,"metadata":{}}
             """;
         var deleted = Post with { RootId = "root1", DeleteAt = 7, UpdateAt = 7, IsPinned = true, Hashtags = "#x", Props = new() { ["secret"] = System.Text.Json.JsonDocument.Parse("1").RootElement } };
         AssertWire("post_deleted", """
             {"event":"post_deleted","data":{"post":<post>},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""}}
             """.Replace("<post>", Quoted(tombstone)), WebSocketEvents.PostDeleted.Create(deleted));
+    }
+
+    [Fact]
+    public void Reaction_added_and_removed_carry_the_reaction_as_a_JSON_string_to_the_posts_channel()
+    {
+        var reaction = new Reaction { UserId = "user1", PostId = "post1", EmojiName = "smile", CreateAt = 5, UpdateAt = 6, ChannelId = "chan1" };
+        const string ReactionJson = """
+            {"user_id":"user1","post_id":"post1","emoji_name":"smile","create_at":5,"update_at":6,"delete_at":0,"remote_id":"","channel_id":"chan1"}
+            """;
+        foreach (var (name, e) in new[] { ("reaction_added", WebSocketEvents.ReactionAdded.Create(reaction, "chan1")), ("reaction_removed", WebSocketEvents.ReactionRemoved.Create(reaction, "chan1")) })
+        {
+            AssertWire(name, """
+                {"event":"<name>","data":{"reaction":<reaction>},"broadcast":{"omit_users":null,"user_id":"","channel_id":"chan1","team_id":"","connection_id":"","omit_connection_id":""}}
+                """.Replace("<name>", name).Replace("<reaction>", Quoted(ReactionJson)), e);
+        }
     }
 
     [Fact]
@@ -164,6 +179,27 @@ public sealed class WebSocketEventsWireTests
         Assert.True(typing.IsTyping);
         Assert.False(typing.IsFor("c1", "user1", inTown));
         Assert.True(typing.IsFor("c2", "user3", inTown));
+    }
+
+    [Fact]
+    public void Thread_events_go_to_their_user_with_the_threads_team_in_the_broadcast()
+    {
+        var state = new ThreadMemberState { PostId = "post1", ChannelId = "chan1", TeamId = "team1", ReplyCount = 3, LastReplyAt = 9, UserId = "user2", Following = false, LastViewed = 7, UnreadReplies = 1, UnreadMentions = 2 };
+        AssertWire("thread_follow_changed", """
+            {"event":"thread_follow_changed","data":{"thread_id":"post1","state":false,"reply_count":3},"broadcast":{"omit_users":null,"user_id":"user2","channel_id":"","team_id":"team1","connection_id":"","omit_connection_id":""}}
+            """, WebSocketEvents.ThreadFollowChanged.Create(state, "team1"));
+        AssertWire("thread_read_changed", """
+            {"event":"thread_read_changed","data":{"thread_id":"post1","timestamp":7,"unread_mentions":2,"unread_replies":1,"previous_unread_mentions":0,"previous_unread_replies":3,"channel_id":"chan1"},"broadcast":{"omit_users":null,"user_id":"user2","channel_id":"","team_id":"team1","connection_id":"","omit_connection_id":""}}
+            """, WebSocketEvents.ThreadReadChanged.Create(state with { UnreadReplies = 3, UnreadMentions = 0 }, state, "team1"));
+        AssertWire("thread_read_changed", """
+            {"event":"thread_read_changed","data":{"timestamp":11},"broadcast":{"omit_users":null,"user_id":"user2","channel_id":"","team_id":"team1","connection_id":"","omit_connection_id":""}}
+            """, WebSocketEvents.ThreadReadChanged.AllRead("user2", "team1", 11));
+        var updated = WebSocketEvents.ThreadUpdated.Create(new UserThread { Id = "post1", Post = Post, ReplyCount = 3 }, "", "user2", 1, 0);
+        Assert.Equal("user2", updated.Data.GetProperty("broadcast").GetProperty("user_id").GetString());
+        var thread = JsonDocument.Parse(updated.Data.GetProperty("data").GetProperty("thread").GetString()!).RootElement;
+        Assert.Equal(3, thread.GetProperty("reply_count").GetInt64());
+        Assert.Equal("post1", thread.GetProperty("post").GetProperty("id").GetString());
+        Assert.Equal(1, updated.Data.GetProperty("data").GetProperty("previous_unread_replies").GetInt64());
     }
 
     private static void AssertWire(string name, string expectedData, ClusterEvent e)

@@ -26,6 +26,12 @@ public static class Input
         return (p, pp);
     }
 
+    /// <summary>
+    /// A boolean query flag as Mattermost reads one (Go's strconv.ParseBool): "1", "t", "true" (any case Go
+    /// accepts) are true; anything else, a malformed value included, is false.
+    /// </summary>
+    public static bool Flag(string? value) => value is "1" or "t" or "T" or "true" or "TRUE" or "True";
+
     public static T Body<T>(T? body) where T : class => body ?? throw AppErrorException.BadRequest("api.context.invalid_body_param.app_error", "The request body is missing.");
 
     /// <summary>Trimmed text of at most <paramref name="max"/> characters; empty is refused unless <paramref name="min"/> is 0.</summary>

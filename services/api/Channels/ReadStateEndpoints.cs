@@ -74,8 +74,10 @@ public static class ReadStateEndpoints
     private static async Task<Ok<IReadOnlyList<TeamMember>>> GetTeamMembersAsync(string userId, Session session, ReadStateService service) =>
         TypedResults.Ok(await service.GetTeamMembersAsync(User(userId, session), session));
 
-    private static async Task<Ok<IReadOnlyList<TeamUnread>>> GetTeamUnreadsAsync(string userId, [FromQuery(Name = "exclude_team")] string? excludeTeam, Session session, ReadStateService service) =>
-        TypedResults.Ok(await service.GetTeamUnreadsAsync(User(userId, session), excludeTeam, session));
+    private static async Task<Ok<IReadOnlyList<TeamUnread>>> GetTeamUnreadsAsync(
+        string userId, [FromQuery(Name = "exclude_team")] string? excludeTeam, [FromQuery(Name = "include_collapsed_threads")] bool? includeCollapsedThreads,
+        Session session, ReadStateService service) =>
+        TypedResults.Ok(await service.GetTeamUnreadsAsync(User(userId, session), excludeTeam, includeCollapsedThreads == true, session));
 
     private static string User(string userId, Session session) => userId == "me" ? session.UserId : Input.Id(userId, "user_id");
 }

@@ -18,7 +18,7 @@ public sealed record ChannelViewResponse(string Status, IReadOnlyDictionary<stri
 /// A user's read state: viewing channels, and their channel and team memberships with the counts clients derive
 /// unread state from. A user's own read state is theirs; other users' are for system admins.
 /// </summary>
-public sealed class ReadStateService(ReadStateStore readState, ChannelStore channels, TeamStore teams, ChannelService channelService, Outbox outbox, ChatConfig config)
+public sealed class ReadStateService(ReadStateStore readState, ThreadStore threads, ChannelStore channels, TeamStore teams, ChannelService channelService, Outbox outbox, ChatConfig config)
 {
     /// <summary>Marks the channels of <paramref name="view"/> read for the user; the answer has each one's new last_viewed_at.</summary>
     public async Task<ChannelViewResponse> ViewAsync(string userId, ChannelViewRequest view, Session caller)
@@ -78,12 +78,21 @@ public sealed class ReadStateService(ReadStateStore readState, ChannelStore chan
         return await readState.GetTeamMembersAsync(userId);
     }
 
-    /// <summary>Per team, the user's unread messages and mentions (thread counts are 0: there are no collapsed threads).</summary>
-    public async Task<IReadOnlyList<TeamUnread>> GetTeamUnreadsAsync(string userId, string? excludeTeamId, Session caller)
+    /// <summary>
+    /// Per team, the user's unread messages and mentions; with collapsed threads, also their unread followed threads
+    /// and those threads' unread mentions (0 otherwise, as Mattermost answers).
+    /// </summary>
+    public async Task<IReadOnlyList<TeamUnread>> GetTeamUnreadsAsync(string userId, string? excludeTeamId, bool includeCollapsedThreads, Session caller)
     {
         DemandSelfOrAdmin(userId, caller);
         var exclude = string.IsNullOrEmpty(excludeTeamId) ? "" : Input.Id(excludeTeamId, "exclude_team");
-        return await readState.GetTeamUnreadsAsync(userId, exclude);
+        var unreads = await readState.GetTeamUnreadsAsync(userId, exclude);
+        if (!includeCollapsedThreads || unreads.Count == 0)
+        {
+            return unreads;
+        }
+        var inThreads = await threads.GetTeamUnreadsAsync(userId, [.. unreads.Select(u => u.TeamId)]);
+        return [.. unreads.Select(u => inThreads.TryGetValue(u.TeamId, out var t) ? u with { ThreadCount = t.Threads, ThreadMentionCount = t.Mentions } : u)];
     }
 
     /// <summary>Mattermost's SessionHasPermissionToUser: the user themself, or edit_other_users (system admins).</summary>

@@ -3,6 +3,7 @@ using Chat.Api.Authorization;
 using Chat.Api.Channels;
 using Chat.Api.Events;
 using Chat.Api.Plugins;
+using Chat.Api.Reactions;
 using Chat.ClientEvents;
 using Chat.Configuration;
 using Chat.Plugins.Hosting;
@@ -19,9 +20,13 @@ public sealed record PatchPostRequest(string? Message, bool? IsPinned, Dictionar
 
 public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? TimeZoneOffset, int? Page, int? PerPage);
 
-public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After);
+/// <summary>
+/// <see cref="IncludeDeleted"/>: deleted posts too (system admins); <see cref="RootsOnly"/>: collapsed reply threads,
+/// where a channel shows only the posts that start a thread.
+/// </summary>
+public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After, bool IncludeDeleted = false, bool RootsOnly = false);
 
-public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, UserStore users, ChannelService channelService, Outbox outbox, PluginHooks plugins, ChatConfig config)
+public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, UserStore users, ChannelService channelService, Outbox outbox, PluginHooks plugins, ChatConfig config, PostReactionMetadata reactionMetadata)
 {
     private const int MaxSinceResults = 1000;
 
@@ -115,7 +120,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
     {
         var post = await posts.GetAsync(postId) ?? throw AppErrorException.NotFound("Post");
         await channelService.ReadableAsync(post.ChannelId, caller);
-        return post;
+        return await reactionMetadata.AddToAsync(post);
     }
 
     /// <summary>edit_post for one's own posts (channel members), edit_others_posts for anyone's (system admins).</summary>
@@ -128,8 +133,26 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         {
             throw invalid;
         }
+        return await StorePatchAsync(post, access.Channel, request.Message, request.IsPinned, request.Props is null ? null : Post.UserProps(request.Props));
+    }
+
+    /// <summary>
+    /// Writes a permitted change to a post (its message, props or pin) with its post_edited event. As Mattermost's
+    /// UpdatePost, refused for system messages and in archived channels.
+    /// </summary>
+    public async Task<Post> StorePatchAsync(Post post, Channel channel, string? message, bool? isPinned, Dictionary<string, JsonElement>? props)
+    {
+        if (post.IsSystemMessage)
+        {
+            throw AppErrorException.BadRequest("api.post.update_post.system_message.app_error", "Unable to update system message.");
+        }
+        if (channel.DeleteAt != 0)
+        {
+            throw AppErrorException.BadRequest("api.post.update_post.can_not_update_post_in_deleted.error", "Can not update a post in a deleted channel.");
+        }
+        var historyId = Ids.New();
         var patched = await outbox.WriteAsync(
-            tx => posts.PatchAsync(tx, postId, request.Message, request.IsPinned, request.Props is null ? null : Post.UserProps(request.Props)),
+            tx => posts.PatchAsync(tx, post.Id, message, isPinned, props, historyId),
             p => p is null ? [] : [WebSocketEvents.PostEdited.Create(p)]);
         return patched ?? throw AppErrorException.NotFound("Post");
     }
@@ -141,12 +164,25 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         var access = await channels.GetAccessAsync(post.ChannelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(caller.HasChannelPermission(access, post.UserId == caller.UserId ? Permissions.DeletePost : Permissions.DeleteOthersPosts));
         _ = await outbox.WriteAsync(
-            tx => posts.DeleteAsync(tx, postId),
+            async tx =>
+            {
+                var deleted = await posts.DeleteAsync(tx, postId);
+                if (deleted is not null)
+                {
+                    await ThreadStore.OnPostDeletedAsync(tx, deleted);
+                }
+                return deleted;
+            },
             p => p is null ? [] : [WebSocketEvents.PostDeleted.Create(p)]) ?? throw AppErrorException.NotFound("Post");
     }
 
+    /// <summary>A channel's posts; deleted ones too (include_deleted) for system admins only, as in Mattermost.</summary>
     public async Task<PostList> GetForChannelAsync(string channelId, ChannelPostsQuery query, Session caller)
     {
+        if (query.IncludeDeleted)
+        {
+            Access.DemandSystemAdmin(caller);
+        }
         await channelService.ReadableAsync(channelId, caller);
         if (query.Since is { } since)
         {
@@ -154,13 +190,28 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         }
         if (query.Before is { Length: > 0 } before)
         {
-            return await posts.GetBeforeAsync(channelId, Input.Id(before, "before"), query.Page, query.PerPage) ?? throw AppErrorException.NotFound("Post");
+            return await posts.GetBeforeAsync(channelId, Input.Id(before, "before"), query.Page, query.PerPage, query.IncludeDeleted, query.RootsOnly) ?? throw AppErrorException.NotFound("Post");
         }
         if (query.After is { Length: > 0 } after)
         {
-            return await posts.GetAfterAsync(channelId, Input.Id(after, "after"), query.Page, query.PerPage) ?? throw AppErrorException.NotFound("Post");
+            return await posts.GetAfterAsync(channelId, Input.Id(after, "after"), query.Page, query.PerPage, query.IncludeDeleted, query.RootsOnly) ?? throw AppErrorException.NotFound("Post");
         }
-        return await posts.GetPageAsync(channelId, query.Page, query.PerPage);
+        return await posts.GetPageAsync(channelId, query.Page, query.PerPage, query.IncludeDeleted, query.RootsOnly);
+    }
+
+    /// <summary>
+    /// GET /users/{id}/channels/{id}/posts/unread (Mattermost's GetPostsForChannelAroundLastUnread): the member's
+    /// oldest unread post with up to <paramref name="limitAfter"/> - 1 newer and <paramref name="limitBefore"/> older
+    /// posts; with nothing unread, the newest <paramref name="limitBefore"/> posts.
+    /// </summary>
+    public async Task<PostList> GetAroundLastUnreadAsync(string userId, string channelId, int limitBefore, int limitAfter, bool rootsOnly, Session caller)
+    {
+        Access.Demand(caller.UserId == userId || caller.HasPermission(Permissions.EditOtherUsers));
+        await channelService.ReadableAsync(channelId, caller);
+        var member = await channels.GetMemberAsync(channelId, userId)
+            ?? throw new AppErrorException(404, "app.channel.get_member.missing.app_error", "No channel member found for that user ID and channel ID.");
+        return await posts.GetAroundUnreadAsync(channelId, member.LastViewedAt ?? 0, limitAfter, limitBefore, rootsOnly)
+            ?? (limitBefore == 0 ? new PostList() : await posts.GetPageAsync(channelId, 0, limitBefore, rootsOnly: rootsOnly));
     }
 
     private static string ValidType(string? requested)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Queues = System.Threading.Channels;
 using Chat.Api.Events;
+using Chat.Api.Threads;
 using Chat.BuildingBlocks.PubSub;
 using Chat.ClientEvents;
 using Chat.Configuration;
@@ -20,7 +21,7 @@ namespace Chat.Api.Posts;
 /// A post is acknowledged only after its batch committed, so nothing acknowledged is lost; a single post under no
 /// load waits for nobody.
 /// </summary>
-public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEventBus bus, ChatConfig config, ILogger<PostWriter> logger) : IHostedService
+public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, ReplyThreads threads, IEventBus bus, ChatConfig config, ILogger<PostWriter> logger) : IHostedService
 {
     /// <summary>Posts per transaction at most: bounds the statement and the time any one batch holds its locks.</summary>
     private const int MaxBatch = 64;
@@ -124,6 +125,8 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, IEv
             }
             events.Add(WebSocketEvents.Posted.Create(post, channel, ordered[i].Sender, mentioned[i].ToList()) with { TraceParent = ordered[i].TraceParent });
         }
+        // Replies lock their threads before the channels are locked below, as every writer of both does.
+        events.AddRange(await threads.ApplyAsync(transaction, created, [.. ordered.Select(p => p.Channel)], mentioned));
         await bus.PublishAsync(transaction, events);
         await PostStore.CountInChannelsAndCommitAsync(transaction, created, Mentions.ReadUpdates(created, mentioned));
         for (var i = 0; i < ordered.Count; i++)

@@ -1,5 +1,6 @@
 using Chat.Api.Authorization;
 using Chat.Api.Statuses;
+using Chat.Api.Threads;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,6 +19,7 @@ public static class PostsEndpoints
         posts.MapDelete("/{postId}", DeleteAsync);
 
         api.MapGet("/channels/{channelId}/posts", GetForChannelAsync).RequireAuthorization();
+        api.MapGet("/users/{userId}/channels/{channelId}/posts/unread", GetUnreadAsync).RequireAuthorization();
         api.MapPost("/teams/{teamId}/posts/search", SearchAsync).RequireAuthorization();
     }
 
@@ -48,15 +50,39 @@ public static class PostsEndpoints
 
     private static async Task<Ok<PostList>> GetForChannelAsync(
         string channelId, int? page, [FromQuery(Name = "per_page")] int? perPage, long? since, string? before, string? after,
-        Session session, PostService service)
+        [FromQuery(Name = "include_deleted")] string? includeDeleted, bool? skipFetchThreads, bool? collapsedThreads, bool? collapsedThreadsExtended,
+        Session session, PostService service, ThreadService threads)
     {
         var (p, pp) = Input.Paging(page, perPage);
         if (since is < 0)
         {
             throw AppErrorException.InvalidParam("since");
         }
-        var query = new ChannelPostsQuery(p, pp, since is > 0 ? since : null, before, after);
-        return TypedResults.Ok(await service.GetForChannelAsync(Input.Id(channelId, "channel_id"), query, session));
+        var options = new ThreadOptions(skipFetchThreads == true, collapsedThreads == true, collapsedThreadsExtended == true);
+        // Posts changed since a time are all sent, replies too: a collapsed client learns of new replies from them.
+        var query = new ChannelPostsQuery(p, pp, since is > 0 ? since : null, before, after, Input.Flag(includeDeleted), options.CollapsedThreads && since is not > 0);
+        var list = await service.GetForChannelAsync(Input.Id(channelId, "channel_id"), query, session);
+        return TypedResults.Ok(await threads.DecorateAsync(list, options with { CollapsedThreads = query.RootsOnly }, session));
+    }
+
+    /// <summary>Mattermost caps both limits of the unread window at 200; limit_after counts the first unread post.</summary>
+    private static async Task<Ok<PostList>> GetUnreadAsync(
+        string userId, string channelId, [FromQuery(Name = "limit_before")] int? limitBefore, [FromQuery(Name = "limit_after")] int? limitAfter,
+        bool? skipFetchThreads, bool? collapsedThreads, bool? collapsedThreadsExtended,
+        Session session, PostService service, ThreadService threads)
+    {
+        if (limitBefore is < 0 or > Input.MaxPerPage)
+        {
+            throw AppErrorException.InvalidParam("limit_before");
+        }
+        if (limitAfter is < 1 or > Input.MaxPerPage)
+        {
+            throw AppErrorException.InvalidParam("limit_after");
+        }
+        var options = new ThreadOptions(skipFetchThreads == true, collapsedThreads == true, collapsedThreadsExtended == true);
+        var user = userId == "me" ? session.UserId : Input.Id(userId, "user_id");
+        var list = await service.GetAroundLastUnreadAsync(user, Input.Id(channelId, "channel_id"), limitBefore ?? Input.DefaultPerPage, limitAfter ?? Input.DefaultPerPage, options.CollapsedThreads, session);
+        return TypedResults.Ok(await threads.DecorateAsync(list, options, session));
     }
 
     private static async Task<Ok<PostList>> SearchAsync(string teamId, SearchPostsRequest? body, Session session, PostSearchService service) =>

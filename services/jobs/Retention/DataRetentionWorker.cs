@@ -20,7 +20,7 @@ namespace Chat.Jobs.Retention;
 public sealed partial class DataRetentionWorker(NpgsqlDataSource db, IEventBus bus, RetentionPolicyStore policies, ChatConfig config, ILogger<DataRetentionWorker> logger)
     : IJobWorker
 {
-    private const string Columns = "p.id, p.create_at, p.update_at, p.edit_at, p.delete_at, p.is_pinned, p.user_id, p.channel_id, p.root_id, p.original_id, p.message, p.type, p.props::text AS props, p.hashtags";
+    private const string Columns = "p.id, p.create_at, p.update_at, p.edit_at, p.delete_at, p.is_pinned, p.user_id, p.channel_id, p.root_id, p.original_id, p.message, p.type, p.props::text AS props, p.hashtags, p.has_reactions";
     private const long DayMs = 86_400_000;
 
     public async Task<string> RunAsync(JobRun run)

@@ -36,6 +36,9 @@ public static class Permissions
     public const string EditOthersPosts = "edit_others_posts";
     public const string DeletePost = "delete_post";
     public const string DeleteOthersPosts = "delete_others_posts";
+    public const string AddReaction = "add_reaction";
+    public const string RemoveReaction = "remove_reaction";
+    public const string RemoveOthersReactions = "remove_others_reactions";
 
     /// <summary>
     /// Every permission id: the catalogue of mattermost-redux 11.9.0 (<c>mattermost-redux/constants/permissions</c>,

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Chat.ServiceDefaults;
 
 namespace Chat.Store.Model;
@@ -22,7 +23,31 @@ public sealed record Post
     public string Hashtags { get; init; } = "";
     public string PendingPostId { get; init; } = "";
     public long ReplyCount { get; init; }
-    public Dictionary<string, JsonElement> Metadata { get; init; } = [];
+    public bool HasReactions { get; init; }
+
+    /// <summary>The thread's last reply (collapsed threads only; omitted otherwise, as Mattermost omits 0).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long LastReplyAt { get; init; }
+
+    /// <summary>The thread's repliers (collapsed threads only): stubs holding the id, or profiles when extended; else null.</summary>
+    public IReadOnlyList<object>? Participants { get; init; }
+
+    /// <summary>Whether the caller follows the thread (collapsed threads only); omitted without a membership.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? IsFollowing { get; init; }
+
+    /// <summary>
+    /// What Mattermost's PreparePostForClient adds: unless set, the embeds read from the props (a post with message
+    /// attachments shows them as a "message_attachment" embed). Link previews would need the linked pages fetched,
+    /// which this server does not do, and no post carries a priority, so neither appears.
+    /// </summary>
+    public Dictionary<string, JsonElement> Metadata { get => metadata ?? PostMetadata.Of(this); init => metadata = value; }
+
+    private Dictionary<string, JsonElement>? metadata;
+
+    /// <summary>A system message (joins, leaves, ...): Mattermost lets nobody edit or pin one. Not on the wire.</summary>
+    [JsonIgnore]
+    public bool IsSystemMessage => Type.StartsWith("system_", StringComparison.Ordinal);
 
     /// <summary>
     /// Props that say who or what made a post, or make the server act: only the server and plugins may set them

@@ -4,12 +4,13 @@ using Npgsql;
 
 namespace Chat.Store.Postgres;
 
-public sealed class PostStore(NpgsqlDataSource db)
+public sealed partial class PostStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags";
+    internal const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags, has_reactions";
+    private static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "p." + c));
     // Database time, so that create_at agrees with the seq order no matter which node wrote the post. Read once per
     // row: a new post's update_at must equal its create_at, or a `since` reader at create_at would see it again.
-    private const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+    internal const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     /// <summary>Whether the mention candidate's user <c>u</c> is online at post time (@here mentions only them).</summary>
     private const string IsOnlineSql = "EXISTS (SELECT 1 FROM statuses s WHERE s.user_id = u.id AND s.status = 'online')";
@@ -186,19 +187,35 @@ public sealed class PostStore(NpgsqlDataSource db)
         return await connection.QuerySingleOrDefaultAsync<Post>($"SELECT {Columns} FROM posts WHERE id = @id AND delete_at = 0", new { id });
     }
 
-    public Task<Post?> PatchAsync(NpgsqlTransaction transaction, string id, string? message, bool? isPinned, Dictionary<string, System.Text.Json.JsonElement>? props) =>
+    /// <summary>
+    /// Applies a patch in the caller's transaction (null fields stay). A new message sets edit_at and, as Mattermost
+    /// does on every edit, keeps the version it replaces as a deleted row of its own (id <paramref name="historyId"/>,
+    /// original_id = the post's id, deleted at the time of the edit): the post's edit history.
+    /// </summary>
+    public Task<Post?> PatchAsync(NpgsqlTransaction transaction, string id, string? message, bool? isPinned, Dictionary<string, System.Text.Json.JsonElement>? props, string historyId) =>
         transaction.Connection().QuerySingleOrDefaultAsync<Post>($"""
-            UPDATE posts SET
-                message = coalesce(@message, message),
-                search_vector = CASE WHEN @message IS NULL OR @message = message THEN search_vector ELSE {PostSearchStore.VectorOf("@message")} END,
-                is_pinned = coalesce(@isPinned, is_pinned),
-                props = coalesce(@props::jsonb, props),
-                edit_at = CASE WHEN @message IS NULL OR @message = message THEN edit_at ELSE t.now END,
+            WITH t AS (SELECT {DbNowMs} AS now),
+            old AS (
+                SELECT o.*, @message IS NOT NULL AND @message <> o.message AS edited
+                FROM posts o WHERE o.id = @id AND o.delete_at = 0
+                FOR UPDATE
+            ),
+            history AS (
+                INSERT INTO posts (id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props, hashtags, search_vector)
+                SELECT @historyId, o.create_at, t.now, o.edit_at, t.now, o.is_pinned, o.user_id, o.channel_id, o.root_id, o.id, o.message, o.type, o.props, o.hashtags, o.search_vector
+                FROM old o, t WHERE o.edited
+            )
+            UPDATE posts p SET
+                message = CASE WHEN o.edited THEN @message ELSE p.message END,
+                search_vector = CASE WHEN o.edited THEN {PostSearchStore.VectorOf("@message")} ELSE p.search_vector END,
+                is_pinned = coalesce(@isPinned, p.is_pinned),
+                props = coalesce(@props::jsonb, p.props),
+                edit_at = CASE WHEN o.edited THEN t.now ELSE p.edit_at END,
                 update_at = t.now
-            FROM (SELECT {DbNowMs} AS now) t
-            WHERE id = @id AND delete_at = 0
-            RETURNING {Columns}
-            """, new { id, message, isPinned, props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props) }, transaction);
+            FROM old o, t
+            WHERE p.id = o.id
+            RETURNING {PrefixedColumns}
+            """, new { id, message, isPinned, props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props), historyId }, transaction);
 
     /// <summary>Soft-deletes, as Mattermost does: the row stays so `since` readers learn of the deletion.</summary>
     public Task<Post?> DeleteAsync(NpgsqlTransaction transaction, string id) =>
@@ -209,19 +226,29 @@ public sealed class PostStore(NpgsqlDataSource db)
             RETURNING {Columns}
             """, new { id }, transaction);
 
-    /// <summary>Page <paramref name="page"/> of the channel's posts, newest first.</summary>
-    public async Task<PostList> GetPageAsync(string channelId, int page, int perPage)
+    /// <summary>Only thread roots when @rootsOnly (collapsed reply threads), else every post.</summary>
+    private const string RootFilter = "(NOT @rootsOnly OR root_id = '')";
+
+    /// <summary>
+    /// Page <paramref name="page"/> of the channel's posts, newest first; with <paramref name="includeDeleted"/>
+    /// deleted posts too (but not the old versions of edited posts, which are versions rather than posts); with
+    /// <paramref name="rootsOnly"/> thread roots only.
+    /// </summary>
+    public async Task<PostList> GetPageAsync(string channelId, int page, int perPage, bool includeDeleted = false, bool rootsOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND {RootFilter}
             ORDER BY seq DESC LIMIT @limit OFFSET @offset
-            """, new { channelId, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true);
+            """, new { channelId, includeDeleted, rootsOnly, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, includeDeleted, rootsOnly);
     }
 
+    /// <summary>The posts a channel's pages list: live ones, and deleted ones too when @includeDeleted.</summary>
+    private const string Listed = "(delete_at = 0 OR (@includeDeleted AND original_id = ''))";
+
     /// <summary>Posts older than <paramref name="postId"/>, newest first.</summary>
-    public async Task<PostList?> GetBeforeAsync(string channelId, string postId, int page, int perPage)
+    public async Task<PostList?> GetBeforeAsync(string channelId, string postId, int page, int perPage, bool includeDeleted = false, bool rootsOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var anchor = await SeqOf(connection, channelId, postId);
@@ -230,14 +257,14 @@ public sealed class PostStore(NpgsqlDataSource db)
             return null;
         }
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < @anchor
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND seq < @anchor AND {RootFilter}
             ORDER BY seq DESC LIMIT @limit OFFSET @offset
-            """, new { channelId, anchor, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true);
+            """, new { channelId, anchor, includeDeleted, rootsOnly, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: true, includeDeleted, rootsOnly);
     }
 
     /// <summary>Posts newer than <paramref name="postId"/>; the page nearest the anchor comes first.</summary>
-    public async Task<PostList?> GetAfterAsync(string channelId, string postId, int page, int perPage)
+    public async Task<PostList?> GetAfterAsync(string channelId, string postId, int page, int perPage, bool includeDeleted = false, bool rootsOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync();
         var anchor = await SeqOf(connection, channelId, postId);
@@ -246,10 +273,38 @@ public sealed class PostStore(NpgsqlDataSource db)
             return null;
         }
         var posts = await connection.QueryAsync<Post>($"""
-            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq > @anchor
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND {Listed} AND seq > @anchor AND {RootFilter}
             ORDER BY seq ASC LIMIT @limit OFFSET @offset
-            """, new { channelId, anchor, limit = perPage + 1, offset = (long)page * perPage });
-        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false);
+            """, new { channelId, anchor, includeDeleted, rootsOnly, limit = perPage + 1, offset = (long)page * perPage });
+        return await WithNeighbours(connection, channelId, [.. posts], perPage, newestFirst: false, includeDeleted, rootsOnly);
+    }
+
+    /// <summary>
+    /// The posts around a member's first unread one (Mattermost's posts/unread): the oldest post newer than
+    /// <paramref name="lastViewedAt"/> and up to <paramref name="after"/> - 1 newer ones, then up to
+    /// <paramref name="before"/> older ones, newest first; null when nothing is unread.
+    /// </summary>
+    public async Task<PostList?> GetAroundUnreadAsync(string channelId, long lastViewedAt, int after, int before, bool rootsOnly)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var anchor = await connection.QuerySingleOrDefaultAsync<long?>($"""
+            SELECT seq FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND create_at > @lastViewedAt AND {RootFilter}
+            ORDER BY seq LIMIT 1
+            """, new { channelId, lastViewedAt, rootsOnly });
+        if (anchor is null)
+        {
+            return null;
+        }
+        var newer = (await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq >= @anchor AND {RootFilter}
+            ORDER BY seq ASC LIMIT @after
+            """, new { channelId, anchor, rootsOnly, after })).Reverse();
+        var older = await connection.QueryAsync<Post>($"""
+            SELECT {Columns} FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < @anchor AND {RootFilter}
+            ORDER BY seq DESC LIMIT @before
+            """, new { channelId, anchor, rootsOnly, before });
+        List<Post> page = [.. newer, .. older];
+        return await WithNeighbours(connection, channelId, page, page.Count, newestFirst: true, includeDeleted: false, rootsOnly);
     }
 
     /// <summary>
@@ -273,7 +328,7 @@ public sealed class PostStore(NpgsqlDataSource db)
     /// Shapes a page fetched with one extra row into a PostList: the extra row tells whether there is more,
     /// and next/prev name the posts just newer and just older than the page.
     /// </summary>
-    private static async Task<PostList> WithNeighbours(NpgsqlConnection connection, string channelId, List<Post> rows, int perPage, bool newestFirst)
+    private static async Task<PostList> WithNeighbours(NpgsqlConnection connection, string channelId, List<Post> rows, int perPage, bool newestFirst, bool includeDeleted, bool rootsOnly)
     {
         var hasMore = rows.Count > perPage;
         var page = rows.Take(perPage).ToList();
@@ -284,10 +339,10 @@ public sealed class PostStore(NpgsqlDataSource db)
         string next = "", prev = "";
         if (page.Count > 0)
         {
-            var neighbours = await connection.QuerySingleAsync<(string? Next, string? Prev)>("""
-                SELECT (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq > (SELECT seq FROM posts WHERE id = @newest) ORDER BY seq ASC LIMIT 1),
-                       (SELECT id FROM posts WHERE channel_id = @channelId AND delete_at = 0 AND seq < (SELECT seq FROM posts WHERE id = @oldest) ORDER BY seq DESC LIMIT 1)
-                """, new { channelId, newest = page[0].Id, oldest = page[^1].Id });
+            var neighbours = await connection.QuerySingleAsync<(string? Next, string? Prev)>($"""
+                SELECT (SELECT id FROM posts WHERE channel_id = @channelId AND {Listed} AND {RootFilter} AND seq > (SELECT seq FROM posts WHERE id = @newest) ORDER BY seq ASC LIMIT 1),
+                       (SELECT id FROM posts WHERE channel_id = @channelId AND {Listed} AND {RootFilter} AND seq < (SELECT seq FROM posts WHERE id = @oldest) ORDER BY seq DESC LIMIT 1)
+                """, new { channelId, includeDeleted, rootsOnly, newest = page[0].Id, oldest = page[^1].Id });
             next = neighbours.Next ?? "";
             prev = neighbours.Prev ?? "";
         }

@@ -10,7 +10,7 @@ namespace Chat.Store.Postgres;
 /// <remarks>Lists and lookups by many ids (profiles for display) may run on a replica; single lookups and credentials stay on the primary.</remarks>
 public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
-    private const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update, notify_props";
+    internal const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update, notify_props";
 
     /// <summary>
     /// Inserts a user in the caller's transaction. A human user claims the one-time FirstAdminAssigned flag in the

@@ -30,7 +30,12 @@ public sealed class BadInputTests(ClusterFixture cluster)
             (HttpMethod.Post, $"/api/v4/channels/{t.ChannelId}/members"),
             (HttpMethod.Post, "/api/v4/posts"),
             (HttpMethod.Put, $"/api/v4/posts/{t.PostId}/patch"),
+            (HttpMethod.Post, "/api/v4/posts/ids"),
             (HttpMethod.Post, $"/api/v4/teams/{t.TeamId}/posts/search"),
+            (HttpMethod.Post, "/api/v4/reactions"),
+            (HttpMethod.Post, "/api/v4/posts/ids/reactions"),
+            (HttpMethod.Post, "/api/v4/emoji/names"),
+            (HttpMethod.Post, "/api/v4/emoji/search"),
         };
         var expect = new Expectations();
         foreach (var (method, path) in bodies)
@@ -62,6 +67,8 @@ public sealed class BadInputTests(ClusterFixture cluster)
             (HttpMethod.Post, "/api/v4/posts", $$"""{"channel_id": "{{t.ChannelId}}", "message": "x", "props": {{new string('[', 100)}}{{new string(']', 100)}}}"""),
             (HttpMethod.Put, $"/api/v4/posts/{t.PostId}/patch", """{"is_pinned": "yes"}"""),
             (HttpMethod.Put, $"/api/v4/posts/{t.PostId}/patch", """{"message": ["x"]}"""),
+            (HttpMethod.Post, "/api/v4/posts/ids", "[1, 2]"),
+            (HttpMethod.Post, "/api/v4/posts/ids", """{"ids": []}"""),
             (HttpMethod.Post, $"/api/v4/teams/{t.TeamId}/posts/search", """{"terms": 1}"""),
             (HttpMethod.Post, $"/api/v4/teams/{t.TeamId}/posts/search", """{"terms": "x", "page": "first"}"""),
             (HttpMethod.Post, $"/api/v4/teams/{t.TeamId}/posts/search", """{"terms": "x", "per_page": 1e20}"""),
@@ -133,6 +140,7 @@ public sealed class BadInputTests(ClusterFixture cluster)
             {
                 await expect.Check($"post root_id '{bad}'", t.User.PostAsync("/api/v4/posts", new { ChannelId = t.ChannelId, Message = "x", RootId = bad }), 400);
                 await expect.Check($"users/ids ['{bad}']", t.User.PostAsync("/api/v4/users/ids", new[] { bad }), 400);
+                await expect.Check($"posts/ids ['{bad}']", t.User.PostAsync("/api/v4/posts/ids", new[] { t.PostId, bad }), 400);
             }
             await expect.Check($"post channel_id '{bad}'", t.User.PostAsync("/api/v4/posts", new { ChannelId = bad, Message = "x" }), 400);
             await expect.Check($"channel team_id '{bad}'", t.User.PostAsync("/api/v4/channels", new { TeamId = bad, Name = Unique.ChannelName(), DisplayName = "x" }), 400);
@@ -377,6 +385,10 @@ public sealed class BadInputTests(ClusterFixture cluster)
         (HttpMethod.Get, $"/api/v4/posts/{id}"),
         (HttpMethod.Put, $"/api/v4/posts/{id}/patch"),
         (HttpMethod.Delete, $"/api/v4/posts/{id}"),
+        (HttpMethod.Get, $"/api/v4/channels/{id}/pinned"),
+        (HttpMethod.Get, $"/api/v4/channels/{id}/stats"),
+        (HttpMethod.Get, $"/api/v4/channels/{id}/member_counts_by_group"),
+        (HttpMethod.Get, $"/api/v4/teams/{id}/stats"),
     ];
 
     /// <summary>A fresh user with a team, a channel and a post, to aim requests at.</summary>

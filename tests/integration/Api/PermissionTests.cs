@@ -118,6 +118,49 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("GET /channels/{private}/posts?since", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/posts?since=1"), 401, 403, 403, 200, 200),
         new("GET /channels/{public}/posts", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}/posts"), 401, 403, 200, 200, 200),
         new("POST /teams/{id}/posts/search", w => new(HttpMethod.Post, $"/api/v4/teams/{w.TeamId}/posts/search", new { Terms = "secret" }), 401, 403, 200, 200, 200),
+        new("GET /channels/{private}/posts?include_deleted", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/posts?include_deleted=true"), 401, 403, 403, 403, 200),
+        new("POST /posts/{id}/pin (private)", w => new(HttpMethod.Post, $"/api/v4/posts/{w.OwnerPostId}/pin"), 401, 403, 403, 200, 200),
+        new("POST /posts/{id}/unpin (private)", w => new(HttpMethod.Post, $"/api/v4/posts/{w.OwnerPostId}/unpin"), 401, 403, 403, 200, 200),
+        new("GET /channels/{private}/pinned", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/pinned"), 401, 403, 403, 200, 200),
+        new("GET /channels/{public}/pinned", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}/pinned"), 401, 403, 200, 200, 200),
+        new("POST /posts/ids (private: unreadable ones left out)", w => new(HttpMethod.Post, "/api/v4/posts/ids", new[] { w.OwnerPostId }), 401, 200, 200, 200, 200),
+        new("GET /posts/{id}/edit_history (the member's)", async (w, _) =>
+        {
+            var post = await w.Member.CreatePostAsync(w.PrivateId, "first");
+            (await w.Member.PutAsync($"/api/v4/posts/{post.Id()}/patch", new { Message = "second" })).Expect(200);
+            return new(HttpMethod.Get, $"/api/v4/posts/{post.Id()}/edit_history");
+        }, [401, 403, 403, 200, 403]),
+        new("GET /users/me/posts/flagged", _ => new(HttpMethod.Get, "/api/v4/users/me/posts/flagged"), 401, 200, 200, 200, 200),
+        new("GET /users/{other}/posts/flagged", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/posts/flagged"), 401, 403, 403, 403, 200),
+        new("GET /teams/{id}/stats", w => new(HttpMethod.Get, $"/api/v4/teams/{w.TeamId}/stats"), 401, 403, 200, 200, 200),
+        new("GET /channels/{private}/stats", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/stats"), 401, 403, 403, 200, 200),
+        new("GET /channels/{public}/stats (read_channel: members)", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PublicId}/stats?exclude_files_count=true"), 401, 403, 403, 200, 200),
+        new("GET /channels/{private}/member_counts_by_group", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/member_counts_by_group?include_timezones=true"), 401, 403, 403, 200, 200),
+        new("POST /reactions (private)", (w, role) => Task.FromResult(new Request(HttpMethod.Post, "/api/v4/reactions", new { UserId = w.UserId(role), PostId = w.OwnerPostId, EmojiName = "smile" })), [401, 403, 403, 200, 200]),
+        new("GET /posts/{id}/reactions (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}/reactions"), 401, 403, 403, 200, 200),
+        new("POST /posts/ids/reactions (private)", w => new(HttpMethod.Post, "/api/v4/posts/ids/reactions", new[] { w.OwnerPostId }), 401, 403, 403, 200, 200),
+        new("DELETE /users/{self}/posts/{id}/reactions/{name} (private)",
+            (w, role) => Task.FromResult(new Request(HttpMethod.Delete, $"/api/v4/users/{w.UserId(role)}/posts/{w.OwnerPostId}/reactions/smile")), [401, 403, 403, 200, 200]),
+        new("DELETE /users/{other}/posts/{id}/reactions/{name} (private)", async (w, _) =>
+        {
+            (await w.Owner.PostAsync("/api/v4/reactions", new { w.Owner.UserId, PostId = w.OwnerPostId, EmojiName = "tada" })).Expect(200);
+            return new(HttpMethod.Delete, $"/api/v4/users/{w.Owner.UserId}/posts/{w.OwnerPostId}/reactions/tada");
+        }, [401, 403, 403, 403, 200]),
+        new("GET /emoji", _ => new(HttpMethod.Get, "/api/v4/emoji?sort=name"), 401, 200, 200, 200, 200),
+        new("GET /emoji/{id}", _ => new(HttpMethod.Get, $"/api/v4/emoji/{RolesAndPreferencesTests.NewId()}"), 401, 404, 404, 404, 404),
+        new("GET /emoji/name/{name}", _ => new(HttpMethod.Get, "/api/v4/emoji/name/nobody-has-this"), 401, 404, 404, 404, 404),
+        new("POST /emoji/names", _ => new(HttpMethod.Post, "/api/v4/emoji/names", new[] { "smile" }), 401, 200, 200, 200, 200),
+        new("GET /emoji/autocomplete", _ => new(HttpMethod.Get, "/api/v4/emoji/autocomplete?name=sm"), 401, 200, 200, 200, 200),
+        new("POST /emoji/search", _ => new(HttpMethod.Post, "/api/v4/emoji/search", new { Term = "sm" }), 401, 200, 200, 200, 200),
+        new("GET /posts/{id}/thread (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}/thread"), 401, 403, 403, 200, 200),
+        new("GET /users/{id}/channels/{private}/posts/unread", w => new(HttpMethod.Get, $"/api/v4/users/me/channels/{w.PrivateId}/posts/unread"), 401, 403, 403, 200, 404),
+        new("GET /users/{id}/teams/{id}/threads", w => new(HttpMethod.Get, $"/api/v4/users/me/teams/{w.TeamId}/threads"), 401, 403, 200, 200, 200),
+        new("GET /users/{other}/teams/{id}/threads", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/teams/{w.TeamId}/threads"), 401, 403, 403, 403, 200),
+        new("GET /users/{id}/teams/{id}/threads/{private, not followed}", w => new(HttpMethod.Get, $"/api/v4/users/me/teams/{w.TeamId}/threads/{w.OwnerPostId}"), 401, 403, 403, 404, 404),
+        new("PUT /users/{id}/teams/{id}/threads/{private}/read/{time}", w => new(HttpMethod.Put, $"/api/v4/users/me/teams/{w.TeamId}/threads/{w.OwnerPostId}/read/1"), 401, 403, 403, 200, 200),
+        new("PUT /users/{id}/teams/{id}/threads/{private}/following", w => new(HttpMethod.Put, $"/api/v4/users/me/teams/{w.TeamId}/threads/{w.OwnerPostId}/following"), 401, 403, 403, 200, 200),
+        new("DELETE /users/{id}/teams/{id}/threads/{private}/following", w => new(HttpMethod.Delete, $"/api/v4/users/me/teams/{w.TeamId}/threads/{w.OwnerPostId}/following"), 401, 403, 403, 200, 200),
+        new("PUT /users/{id}/teams/{id}/threads/read", w => new(HttpMethod.Put, $"/api/v4/users/me/teams/{w.TeamId}/threads/read"), 401, 403, 200, 200, 200),
         new("GET /system/ping", _ => new(HttpMethod.Get, "/api/v4/system/ping?get_server_status=true"), 200, 200, 200, 200, 200),
     ];
 

@@ -4,6 +4,7 @@ using Chat.Api.Cluster;
 using Chat.Api.Config;
 using Chat.Api.Database;
 using Chat.Api.DataRetention;
+using Chat.Api.Files;
 using Chat.Api.Jobs;
 using Chat.Api.License;
 using Chat.Api.Limits;
@@ -32,6 +33,7 @@ public static class ApiV4
         api.MapChannels();
         api.MapReadState();
         api.MapPosts();
+        api.MapFiles();
         api.MapStatuses();
         api.MapSystem();
         api.MapCluster();
@@ -41,6 +43,7 @@ public static class ApiV4
         api.MapDataRetention();
         api.MapPlugins();
         app.MapClusterAdminPage();
+        app.MapPublicFiles();
         return app;
     }
 }

@@ -3,6 +3,7 @@ using Chat.Api.Cluster;
 using Chat.Api.Config;
 using Chat.Api.DataRetention;
 using Chat.Api.Events;
+using Chat.Api.Files;
 using Chat.Api.Jobs;
 using Chat.Api.Plugins;
 using Chat.Api.Posts;
@@ -34,6 +35,8 @@ public static class ApiV4ServiceCollectionExtensions
         services.AddSingleton<SystemPosts>();
         services.AddSingleton<PostWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
+        services.AddSingleton<PostFiles>();
+        services.AddSingleton<FileService>();
         services.AddSingleton<PostService>();
         services.AddSingleton<PostSearchService>();
         services.AddSingleton<StatusService>();

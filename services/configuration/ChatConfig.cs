@@ -100,6 +100,18 @@ public sealed class FileSettings
     public string Directory { get; set; } = "./data/";
     /// <summary>Largest file upload (plugin bundles included), Mattermost's 100 MiB by default.</summary>
     public long MaxFileSize { get; set; } = 104_857_600;
+    /// <summary>"local" (<see cref="Directory"/>, shared by every node) or "amazons3".</summary>
+    public string DriverName { get; set; } = "local";
+    /// <summary>Whether users may upload files (POST /files; 403 while off).</summary>
+    public bool EnableFileAttachments { get; set; } = true;
+    /// <summary>Whether files may be shared through public links (GET /files/{id}/link and /files/{id}/public).</summary>
+    public bool EnablePublicLink { get; set; }
+    /// <summary>The salt of public links' hashes; changing it revokes every link given out.</summary>
+    public string PublicLinkSalt { get; set; } = "";
+    /// <summary>Images with more pixels than this are stored as plain files: no thumbnail, preview or dimensions (Mattermost's 7680x4320).</summary>
+    public long MaxImageResolution { get; set; } = 33_177_600;
+    /// <summary>Uploads never attached to a post are removed after this many hours (the jobs' file housekeeping).</summary>
+    public int UnattachedFileRetentionHours { get; set; } = 24;
 }
 
 /// <summary>

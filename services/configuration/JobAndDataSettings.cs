@@ -110,6 +110,10 @@ public static class JobAndDataSettingsValidator
         Require(!plugins.Enable || !string.IsNullOrWhiteSpace(plugins.ClientDirectory), "PluginSettings.ClientDirectory", "must be set while plugins are enabled");
         Require(plugins.MaxUnpackedBundleBytes is >= 1024 and <= 1L << 40, "PluginSettings.MaxUnpackedBundleBytes", "must be between 1024 and 1099511627776");
         Require(config.FileSettings.MaxFileSize is >= 1024 and <= 1L << 40, "FileSettings.MaxFileSize", "must be between 1024 and 1099511627776");
+        Require(config.FileSettings.DriverName is "local", "FileSettings.DriverName", "must be \"local\"");
+        Require(config.FileSettings.MaxImageResolution is >= 1 and <= 1L << 32, "FileSettings.MaxImageResolution", "must be between 1 and 4294967296");
+        Require(!config.FileSettings.EnablePublicLink || config.FileSettings.PublicLinkSalt.Length >= 32, "FileSettings.PublicLinkSalt", "must have at least 32 characters while EnablePublicLink is on");
+        Require(config.FileSettings.UnattachedFileRetentionHours is >= 1 and <= 87_600, "FileSettings.UnattachedFileRetentionHours", "must be between 1 and 87600");
         Require(plugins.HookTimeoutMilliseconds is >= 100 and <= 600_000, "PluginSettings.HookTimeoutMilliseconds", "must be between 100 and 600000");
         var sql = config.SqlSettings;
         Require(sql.ReadYourWritesMilliseconds is >= 0 and <= 600_000, "SqlSettings.ReadYourWritesMilliseconds", "must be between 0 and 600000");

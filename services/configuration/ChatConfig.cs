@@ -112,6 +112,21 @@ public sealed class FileSettings
     public long MaxImageResolution { get; set; } = 33_177_600;
     /// <summary>Uploads never attached to a post are removed after this many hours (the jobs' file housekeeping).</summary>
     public int UnattachedFileRetentionHours { get; set; } = 24;
+    /// <summary>S3 access key; empty: the AWS SDK's default credentials (an instance role).</summary>
+    public string AmazonS3AccessKeyId { get; set; } = "";
+    public string AmazonS3SecretAccessKey { get; set; } = "";
+    public string AmazonS3Bucket { get; set; } = "";
+    /// <summary>A folder in the bucket under which every file is kept.</summary>
+    public string AmazonS3PathPrefix { get; set; } = "";
+    public string AmazonS3Region { get; set; } = "";
+    /// <summary>host[:port] of the S3 service; any endpoint other than AWS's is addressed path-style.</summary>
+    public string AmazonS3Endpoint { get; set; } = "s3.amazonaws.com";
+    public bool AmazonS3SSL { get; set; } = true;
+    /// <summary>Only signature version 4 is spoken; true is refused at start-up.</summary>
+    public bool AmazonS3SignV2 { get; set; }
+    public long AmazonS3RequestTimeoutMilliseconds { get; set; } = 30_000;
+    /// <summary>Uploads go up in parts of this size (one in memory per upload at a time).</summary>
+    public long AmazonS3UploadPartSizeBytes { get; set; } = 5_242_880;
 }
 
 /// <summary>

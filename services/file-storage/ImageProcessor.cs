@@ -3,7 +3,7 @@ using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Memory;
-using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.Processing;
 
 namespace Chat.FileStorage;
@@ -11,8 +11,8 @@ namespace Chat.FileStorage;
 /// <summary>An upload's image facts: upright size, detected type and the derived JPEGs Mattermost serves.</summary>
 public sealed record DerivedImages(int Width, int Height, string MimeType, byte[] Thumbnail, byte[]? Preview, byte[] MiniPreview);
 
-/// <summary>The image's header: its stored size (before EXIF orientation), type and whether it is stored rotated.</summary>
-public sealed record ImageHeader(int Width, int Height, string MimeType, bool Rotated)
+/// <summary>The image's header: its stored size and type, all that is known before decoding.</summary>
+public sealed record ImageHeader(int Width, int Height, string MimeType)
 {
     public long Pixels => (long)Width * Height;
 }
@@ -56,7 +56,7 @@ public sealed class ImageProcessor
             {
                 return null;
             }
-            return new ImageHeader(info.Width, info.Height, format.DefaultMimeType, IsRotated(info.Metadata.ExifProfile));
+            return new ImageHeader(info.Width, info.Height, format.DefaultMimeType);
         }
         catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or ImageFormatException)
         {
@@ -101,8 +101,4 @@ public sealed class ImageProcessor
         await resized.SaveAsJpegAsync(output, Jpeg, cancellationToken);
         return output.ToArray();
     }
-
-    /// <summary>EXIF orientations 5 to 8 store the image turned a quarter: its upright width is its stored height.</summary>
-    private static bool IsRotated(ExifProfile? exif) =>
-        exif?.GetValue(ExifTag.Orientation) is { } orientation && orientation.Value is >= 5 and <= 8;
 }

@@ -237,33 +237,36 @@ public static class FilesEndpoints
         return global::System.Text.Encoding.UTF8.GetString(buffer, 0, length);
     }
 
+    /// <summary>Go's strconv.ParseBool truth, which Mattermost's download=1 relies on.</summary>
+    private static bool IsTrue(string? value) => value is "1" or "t" or "T" or "true" or "TRUE" or "True";
+
     private static AppErrorException ReadError(string detail) =>
         AppErrorException.BadRequest("api.file.upload_file.read_request.app_error", "Unable to upload file(s). Error reading or parsing request data.", detail);
 
-    private static async Task<IResult> GetAsync(string fileId, bool? download, HttpContext context, Session session, FileService service)
+    private static async Task<IResult> GetAsync(string fileId, [FromQuery(Name = "download")] string? download, HttpContext context, Session session, FileService service)
     {
         var info = await service.ReadableAsync(Input.Id(fileId, "file_id"), session);
-        return await ServeAsync(context, service, info, info.Path, info.MimeType, download == true);
+        return await ServeAsync(context, service, info, info.Path, info.MimeType, IsTrue(download));
     }
 
-    private static async Task<IResult> GetThumbnailAsync(string fileId, bool? download, HttpContext context, Session session, FileService service)
+    private static async Task<IResult> GetThumbnailAsync(string fileId, [FromQuery(Name = "download")] string? download, HttpContext context, Session session, FileService service)
     {
         var info = await service.ReadableAsync(Input.Id(fileId, "file_id"), session);
         if (info.ThumbnailPath.Length == 0)
         {
             throw AppErrorException.BadRequest("api.file.get_file_thumbnail.no_thumbnail.app_error", "File doesn't have a thumbnail image.", $"file_id={info.Id}");
         }
-        return await ServeAsync(context, service, info, info.ThumbnailPath, "image/jpeg", download == true);
+        return await ServeAsync(context, service, info, info.ThumbnailPath, "image/jpeg", IsTrue(download));
     }
 
-    private static async Task<IResult> GetPreviewAsync(string fileId, bool? download, HttpContext context, Session session, FileService service)
+    private static async Task<IResult> GetPreviewAsync(string fileId, [FromQuery(Name = "download")] string? download, HttpContext context, Session session, FileService service)
     {
         var info = await service.ReadableAsync(Input.Id(fileId, "file_id"), session);
         if (info.PreviewPath.Length == 0)
         {
             throw AppErrorException.BadRequest("api.file.get_file_preview.no_preview.app_error", "File doesn't have a preview image.", $"file_id={info.Id}");
         }
-        return await ServeAsync(context, service, info, info.PreviewPath, "image/jpeg", download == true);
+        return await ServeAsync(context, service, info, info.PreviewPath, "image/jpeg", IsTrue(download));
     }
 
     private static async Task<Ok<FileInfo>> GetInfoAsync(string fileId, HttpContext context, Session session, FileService service)

@@ -34,6 +34,7 @@ public static class ApiV4
         api.MapReadState();
         api.MapPosts();
         api.MapFiles();
+        api.MapProfileImages();
         api.MapStatuses();
         api.MapSystem();
         api.MapCluster();

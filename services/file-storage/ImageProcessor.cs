@@ -93,6 +93,72 @@ public sealed class ImageProcessor
         }
     }
 
+    /// <summary>Mattermost's profile image size: uploads are cropped to this square.</summary>
+    public const int ProfileImageSize = 128;
+
+    /// <summary>
+    /// A profile image from an upload whose header was checked: turned upright, the largest centred square,
+    /// scaled to <see cref="ProfileImageSize"/>, as PNG. Null when it does not decode.
+    /// </summary>
+    public async Task<byte[]?> ProfileImageAsync(Stream source, CancellationToken cancellationToken)
+    {
+        await decoders.WaitAsync(cancellationToken);
+        try
+        {
+            using var image = await Image.LoadAsync(configuration, source, cancellationToken);
+            image.Mutate(x => x.AutoOrient().Resize(new ResizeOptions
+            {
+                Size = new Size(ProfileImageSize, ProfileImageSize), Mode = ResizeMode.Crop, Position = AnchorPositionMode.Center, Sampler = KnownResamplers.Lanczos3,
+            }));
+            using var output = new MemoryStream();
+            await image.SaveAsPngAsync(output, cancellationToken);
+            return output.ToArray();
+        }
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or ImageFormatException)
+        {
+            return null;
+        }
+        finally
+        {
+            decoders.Release();
+        }
+    }
+
+    /// <summary>
+    /// The default profile image of a user: a symmetric 5x5 pattern in a colour, both from the hash of the user's id,
+    /// so everyone has a distinct picture that never changes.
+    /// </summary>
+    public static byte[] DefaultProfileImage(string userId)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(userId));
+        var colour = new SixLabors.ImageSharp.PixelFormats.Rgba32((byte)(64 + hash[0] % 160), (byte)(64 + hash[1] % 160), (byte)(64 + hash[2] % 160));
+        var background = new SixLabors.ImageSharp.PixelFormats.Rgba32(240, 240, 240);
+        const int cells = 5;
+        const int cell = ProfileImageSize / (cells + 1);
+        const int margin = (ProfileImageSize - cells * cell) / 2;
+        using var image = new Image<SixLabors.ImageSharp.PixelFormats.Rgba32>(ProfileImageSize, ProfileImageSize, background);
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = margin; y < margin + cells * cell; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (var x = margin; x < margin + cells * cell; x++)
+                {
+                    var (cx, cy) = ((x - margin) / cell, (y - margin) / cell);
+                    // Mirrored left to right: columns 3 and 4 repeat 1 and 0.
+                    var column = Math.Min(cx, cells - 1 - cx);
+                    if ((hash[3 + cy * 3 + column] & 1) == 1)
+                    {
+                        row[x] = colour;
+                    }
+                }
+            }
+        });
+        using var output = new MemoryStream();
+        image.SaveAsPng(output);
+        return output.ToArray();
+    }
+
     /// <summary>A zero width or height keeps the aspect ratio.</summary>
     private static async Task<byte[]> EncodeAsync(Image image, Size size, CancellationToken cancellationToken)
     {

@@ -238,7 +238,7 @@ public sealed class UserService(UserStore users, SessionStore sessions, Preferen
         return caller.UserId == user.Id || caller.IsSystemAdmin ? user : SanitizeForOthers(user);
     }
 
-    private User SanitizeForOthers(User user)
+    public User SanitizeForOthers(User user)
     {
         var privacy = config.PrivacySettings;
         return user with

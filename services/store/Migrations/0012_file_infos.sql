@@ -1,4 +1,4 @@
--- Uploaded files (Mattermost's FileInfo) and the ids of the files attached to each post.
+-- Uploaded files (Mattermost's FileInfo), the ids of the files attached to each post, and when users' profile images changed.
 CREATE TABLE file_infos (
     id                text PRIMARY KEY,
     creator_id        text NOT NULL,
@@ -25,3 +25,4 @@ CREATE INDEX file_infos_post ON file_infos (post_id) WHERE post_id <> '';
 CREATE INDEX file_infos_unattached ON file_infos (create_at) WHERE post_id = '' AND delete_at = 0;
 
 ALTER TABLE posts ADD COLUMN file_ids jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE users ADD COLUMN last_picture_update bigint NOT NULL DEFAULT 0;

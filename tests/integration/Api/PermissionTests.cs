@@ -126,6 +126,9 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("GET /files/{id}/preview (private)", w => new(HttpMethod.Get, $"/api/v4/files/{w.OwnerFileId}/preview"), 401, 403, 403, 200, 200),
         new("GET /files/{id}/link (public links off)", w => new(HttpMethod.Get, $"/api/v4/files/{w.OwnerFileId}/link"), 401, 403, 403, 403, 403),
         new("GET /files/{id}/public (public links off)", w => new(HttpMethod.Get, $"/files/{w.OwnerFileId}/public?h=x"), 403, 403, 403, 403, 403),
+        new("GET /users/{id}/image", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/image"), 401, 200, 200, 200, 200),
+        new("GET /users/{id}/image/default", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/image/default"), 401, 200, 200, 200, 200),
+        new("DELETE /users/{id}/image (someone else's)", w => new(HttpMethod.Delete, $"/api/v4/users/{w.Owner.UserId}/image"), 401, 403, 403, 403, 200),
         new("GET /posts/{id}/files/info (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}/files/info"), 401, 403, 403, 200, 200),
     ];
 

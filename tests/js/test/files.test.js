@@ -109,3 +109,24 @@ for (const route of routes) {
         });
     });
 }
+
+for (const route of routes) {
+    describe(`profile images through ${route.name}`, () => {
+        it('getProfilePictureUrl serves a default; uploadProfileImage and setDefaultProfileImage change it on every node', async () => {
+            const dana = await signUp(route.urls, 'dana', 0);
+            const generated = await download(dana.on(1), dana.on(1).getProfilePictureUrl(dana.id, 0));
+            assert.equal(generated.response.status, 200);
+            assert.equal(generated.response.headers.get('content-type'), 'image/png');
+
+            await dana.on(0).uploadProfileImage(dana.id, new Blob([DOT_PNG], {type: 'image/png'}));
+            const me = await dana.on(1).getMe();
+            assert.ok(me.last_picture_update > 0);
+            const custom = await download(dana.on(1), dana.on(1).getProfilePictureUrl(dana.id, me.last_picture_update));
+            assert.notDeepEqual(custom.bytes, generated.bytes);
+
+            await dana.on(0).setDefaultProfileImage(dana.id);
+            const reset = await download(dana.on(1), dana.on(1).getProfilePictureUrl(dana.id, 0));
+            assert.deepEqual(reset.bytes, generated.bytes);
+        });
+    });
+}

@@ -45,7 +45,7 @@ public sealed class FileDriverTests(ClusterFixture cluster)
         var range = await other.DownloadAsync($"/api/v4/files/{uploaded[0].Id()}", r => r.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(6 << 20, (6 << 20) + 9));
         Assert.Equal(206, range.Status);
         Assert.Equal(big[(6 << 20)..((6 << 20) + 10)], range.Body);
-        Assert.Equal((120, 90, "image/jpeg"), TestFiles.Identify((await other.DownloadAsync($"/api/v4/files/{uploaded[1].Id()}/thumbnail")).Body));
+        Assert.Equal((133, 100, "image/jpeg"), TestFiles.Identify((await other.DownloadAsync($"/api/v4/files/{uploaded[1].Id()}/thumbnail")).Body));
         Assert.Equal((640, 480, "image/jpeg"), TestFiles.Identify((await other.DownloadAsync($"/api/v4/files/{uploaded[1].Id()}/preview")).Body));
 
         // Attach, delete: unreadable.

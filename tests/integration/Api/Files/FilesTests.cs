@@ -234,6 +234,45 @@ public sealed class FilesTests(ClusterFixture cluster)
         (await cluster.Anonymous(cluster.Api1).GetAsync($"/files/{info.Id()}/public?h=abc")).Expect(403);
     }
 
+    [Fact]
+    public async Task Profile_images_default_to_a_generated_one_and_follow_uploads_and_resets_on_every_node()
+    {
+        var (alice, bob, _) = await ChannelWithTwoMembersAsync("O");
+        var first = await bob.On(cluster.Api2.BaseUrl).DownloadAsync($"/api/v4/users/{alice.UserId}/image");
+        Assert.Equal(200, first.Status);
+        Assert.Equal((128, 128, "image/png"), TestFiles.Identify(first.Body));
+        var etag = first.Response.Headers.ETag;
+        Assert.NotNull(etag);
+        var again = await bob.DownloadAsync($"/api/v4/users/{alice.UserId}/image", r => r.Headers.IfNoneMatch.Add(etag));
+        Assert.Equal(304, again.Status);
+        // Everyone's default differs.
+        Assert.NotEqual(first.Body, (await bob.DownloadAsync($"/api/v4/users/{bob.UserId}/image")).Body);
+
+        var form = new MultipartFormDataContent { { new ByteArrayContent(TestFiles.RotatedJpeg(400, 200)), "image", "me.jpg" } };
+        Assert.Equal("OK", (string?)(await alice.SendAsync(HttpMethod.Post, $"/api/v4/users/{alice.UserId}/image", form)).Expect(200).Json["status"]);
+        var me = (await alice.GetAsync("/api/v4/users/me")).Expect(200).Json;
+        Assert.True((long)me["last_picture_update"]! > 0);
+        var custom = await bob.On(cluster.Api2.BaseUrl).DownloadAsync($"/api/v4/users/{alice.UserId}/image");
+        Assert.Equal((128, 128, "image/png"), TestFiles.Identify(custom.Body));
+        Assert.NotEqual(first.Body, custom.Body);
+        Assert.NotEqual(etag, custom.Response.Headers.ETag);
+
+        // Nobody else may change it; a file that is no image is refused.
+        var other = new MultipartFormDataContent { { new ByteArrayContent(TestFiles.Png(10, 10)), "image", "x.png" } };
+        (await bob.SendAsync(HttpMethod.Post, $"/api/v4/users/{alice.UserId}/image", other)).Expect(403);
+        (await bob.DeleteAsync($"/api/v4/users/{alice.UserId}/image")).Expect(403);
+        var junk = new MultipartFormDataContent { { new ByteArrayContent("not an image"u8.ToArray()), "image", "x.png" } };
+        Assert.Equal("api.user.upload_profile_user.decode.app_error", (string?)(await alice.SendAsync(HttpMethod.Post, $"/api/v4/users/{alice.UserId}/image", junk)).Expect(400).Json["id"]);
+        var none = new MultipartFormDataContent { { new StringContent("x"), "other" } };
+        (await alice.SendAsync(HttpMethod.Post, $"/api/v4/users/{alice.UserId}/image", none)).Expect(400);
+
+        (await alice.DeleteAsync($"/api/v4/users/{alice.UserId}/image")).Expect(200);
+        var reset = await bob.On(cluster.Api2.BaseUrl).DownloadAsync($"/api/v4/users/{alice.UserId}/image");
+        Assert.Equal(first.Body, reset.Body);
+        Assert.True((long)(await alice.GetAsync("/api/v4/users/me")).Expect(200).Json["last_picture_update"]! < 0);
+        (await cluster.Anonymous(cluster.Api1).GetAsync($"/api/v4/users/{alice.UserId}/image")).Expect(401);
+    }
+
     private async Task<(ApiClient Alice, ApiClient Bob, string ChannelId)> ChannelWithTwoMembersAsync(string type)
     {
         var alice = await cluster.NewUserAsync(cluster.Api1, "alice");

@@ -65,12 +65,16 @@ public static class FilesEndpoints
         {
             throw AppErrorException.BadRequest("api.file.upload_file.read_request.app_error", "Unable to upload file(s). Error reading or parsing request data.", "Content-Length should not be 0");
         }
+        var clientId = query["client_id"].ToString();
+        if (clientId.Length > 64)
+        {
+            throw AppErrorException.InvalidParam("client_id");
+        }
+        await service.DemandUploadAsync(channelId, session);
         if (context.Request.ContentLength > service.MaxFileSize)
         {
             throw service.TooLarge(filename);
         }
-        var clientId = query["client_id"].ToString();
-        await service.DemandUploadAsync(channelId, session);
         var info = await service.UploadAsync(channelId, filename, context.Request.Body, session, context.RequestAborted);
         return new FileUploadResponse([info], clientId.Length > 0 ? [clientId] : []);
     }

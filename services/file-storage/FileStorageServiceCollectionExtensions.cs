@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Chat.FileStorage;
 
-public static class FileStorageServiceCollectionExtensions
+public static partial class FileStorageServiceCollectionExtensions
 {
     /// <summary>The file store FileSettings.DriverName names, and the image processing of uploads.</summary>
     public static IServiceCollection AddFileStorage(this IServiceCollection services, ChatConfig config)

@@ -33,12 +33,12 @@ public sealed class ImageProcessor
 
     private static readonly JpegEncoder Jpeg = new() { Quality = 90 };
 
-    private readonly Configuration configuration;
+    private readonly SixLabors.ImageSharp.Configuration configuration;
     private readonly SemaphoreSlim decoders = new(Math.Max(1, Environment.ProcessorCount));
 
     public ImageProcessor()
     {
-        configuration = Configuration.Default.Clone();
+        configuration = SixLabors.ImageSharp.Configuration.Default.Clone();
         configuration.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 32 });
         configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
     }

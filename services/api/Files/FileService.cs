@@ -17,7 +17,7 @@ namespace Chat.Api.Files;
 /// whole; images get their thumbnail, preview and mini preview at upload. Reading a file takes read_channel_content
 /// in its channel, or being its uploader.
 /// </summary>
-public sealed class FileService(FileInfoStore files, ChannelStore channels, PostStore posts, IFileStore store, ImageProcessor images, LiveConfig config)
+public sealed class FileService(FileInfoStore files, ChannelStore channels, IFileStore store, ImageProcessor images, LiveConfig config)
 {
     /// <summary>Mattermost keeps uploads under a team folder; files belong to channels, so always this one.</summary>
     private const string FileTeamId = "noteam";
@@ -158,10 +158,10 @@ public sealed class FileService(FileInfoStore files, ChannelStore channels, Post
     /// <summary>The files of a post the caller may read (deleted ones too, for system admins who ask).</summary>
     public async Task<IReadOnlyList<FileInfo>> ForPostAsync(string postId, bool includeDeleted, Session caller)
     {
-        var post = await posts.GetAsync(postId);
-        var access = post is null ? null : await channels.GetAccessAsync(post.ChannelId, caller.UserId);
+        var channelId = await files.ChannelOfPostAsync(postId);
+        var access = channelId is null ? null : await channels.GetAccessAsync(channelId, caller.UserId);
         Access.Demand(access is not null ? caller.HasChannelPermission(access, Permissions.ReadChannelContent) : caller.HasPermission(Permissions.ReadChannelContent));
-        if (post is null)
+        if (channelId is null)
         {
             throw AppErrorException.NotFound("Post");
         }

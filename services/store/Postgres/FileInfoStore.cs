@@ -44,6 +44,13 @@ public sealed class FileInfoStore(NpgsqlDataSource db)
             """, new { postId, includeDeleted })];
     }
 
+    /// <summary>The channel of a post, deleted or not: a deleted post's files stay listable for admins who ask.</summary>
+    public async Task<string?> ChannelOfPostAsync(string postId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<string>("SELECT channel_id FROM posts WHERE id = @postId", new { postId });
+    }
+
     /// <summary>The live files of several posts (their metadata.files), by post id.</summary>
     public async Task<ILookup<string, FileInfo>> GetForPostsAsync(IReadOnlyCollection<string> postIds)
     {

@@ -62,7 +62,14 @@ public sealed class LocalFileStore(string directory) : IFileStore
 
     public Task DeleteAsync(string path, CancellationToken cancellationToken)
     {
-        File.Delete(Resolve(path));
+        try
+        {
+            File.Delete(Resolve(path));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing there to delete.
+        }
         return Task.CompletedTask;
     }
 

@@ -82,7 +82,14 @@ public sealed class S3FileStore : IFileStore, IDisposable
         }
         catch
         {
-            await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = upload.UploadId }, CancellationToken.None);
+            try
+            {
+                await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = upload.UploadId }, CancellationToken.None);
+            }
+            catch (AmazonServiceException)
+            {
+                // The parts were never completed into an object, so nothing is readable; the first error is the one to report.
+            }
             throw;
         }
     }

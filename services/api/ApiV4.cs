@@ -5,6 +5,7 @@ using Chat.Api.Config;
 using Chat.Api.Database;
 using Chat.Api.DataRetention;
 using Chat.Api.Emoji;
+using Chat.Api.Files;
 using Chat.Api.Jobs;
 using Chat.Api.License;
 using Chat.Api.Limits;
@@ -44,6 +45,8 @@ public static class ApiV4
         api.MapReactions();
         api.MapEmoji();
         api.MapThreads();
+        api.MapFiles();
+        api.MapProfileImages();
         api.MapStatuses();
         api.MapSystem();
         api.MapCluster();
@@ -53,6 +56,7 @@ public static class ApiV4
         api.MapDataRetention();
         api.MapPlugins();
         app.MapClusterAdminPage();
+        app.MapPublicFiles();
         return app;
     }
 }

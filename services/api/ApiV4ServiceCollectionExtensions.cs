@@ -4,6 +4,7 @@ using Chat.Api.Config;
 using Chat.Api.DataRetention;
 using Chat.Api.Emoji;
 using Chat.Api.Events;
+using Chat.Api.Files;
 using Chat.Api.Jobs;
 using Chat.Api.Pins;
 using Chat.Api.Plugins;
@@ -42,6 +43,8 @@ public static class ApiV4ServiceCollectionExtensions
         services.AddSingleton<ThreadService>();
         services.AddSingleton<PostWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<PostWriter>());
+        services.AddSingleton<PostFiles>();
+        services.AddSingleton<FileService>();
         services.AddSingleton<PostService>();
         services.AddSingleton<PostSearchService>();
         services.AddSingleton<PinService>();

@@ -3,6 +3,7 @@ using Chat.Api.Plugins;
 using Chat.Authentication;
 using Chat.BuildingBlocks;
 using Chat.ClusterMembership;
+using Chat.FileStorage;
 using Chat.SchemaMigrations;
 using Chat.ServiceDefaults;
 using Chat.Store;
@@ -13,6 +14,7 @@ builder.Services.AddStore(config, "chat-api");
 builder.Services.AddClusterMembership();
 builder.Services.AddSessionAuthentication();
 builder.Services.AddBuildingBlocks(config);
+builder.Services.AddFileStorage(config);
 builder.Services.AddApiV4();
 builder.Services.AddPluginHosting(config);
 

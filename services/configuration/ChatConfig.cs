@@ -106,6 +106,33 @@ public sealed class FileSettings
     public string Directory { get; set; } = "./data/";
     /// <summary>Largest file upload (plugin bundles included), Mattermost's 100 MiB by default.</summary>
     public long MaxFileSize { get; set; } = 104_857_600;
+    /// <summary>"local" (<see cref="Directory"/>, shared by every node) or "amazons3".</summary>
+    public string DriverName { get; set; } = "local";
+    /// <summary>Whether users may upload files (POST /files; 403 while off).</summary>
+    public bool EnableFileAttachments { get; set; } = true;
+    /// <summary>Whether files may be shared through public links (GET /files/{id}/link and /files/{id}/public).</summary>
+    public bool EnablePublicLink { get; set; }
+    /// <summary>The salt of public links' hashes; changing it revokes every link given out.</summary>
+    public string PublicLinkSalt { get; set; } = "";
+    /// <summary>Images with more pixels than this are stored as plain files: no thumbnail, preview or dimensions (Mattermost's 7680x4320).</summary>
+    public long MaxImageResolution { get; set; } = 33_177_600;
+    /// <summary>Uploads never attached to a post are removed after this many hours (the jobs' file housekeeping).</summary>
+    public int UnattachedFileRetentionHours { get; set; } = 24;
+    /// <summary>S3 access key; empty: the AWS SDK's default credentials (an instance role).</summary>
+    public string AmazonS3AccessKeyId { get; set; } = "";
+    public string AmazonS3SecretAccessKey { get; set; } = "";
+    public string AmazonS3Bucket { get; set; } = "";
+    /// <summary>A folder in the bucket under which every file is kept.</summary>
+    public string AmazonS3PathPrefix { get; set; } = "";
+    public string AmazonS3Region { get; set; } = "";
+    /// <summary>host[:port] of the S3 service; any endpoint other than AWS's is addressed path-style.</summary>
+    public string AmazonS3Endpoint { get; set; } = "s3.amazonaws.com";
+    public bool AmazonS3SSL { get; set; } = true;
+    /// <summary>Only signature version 4 is spoken; true is refused at start-up.</summary>
+    public bool AmazonS3SignV2 { get; set; }
+    public long AmazonS3RequestTimeoutMilliseconds { get; set; } = 30_000;
+    /// <summary>Uploads go up in parts of this size (one in memory per upload at a time).</summary>
+    public long AmazonS3UploadPartSizeBytes { get; set; } = 5_242_880;
 }
 
 /// <summary>

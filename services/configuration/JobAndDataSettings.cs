@@ -110,6 +110,15 @@ public static class JobAndDataSettingsValidator
         Require(!plugins.Enable || !string.IsNullOrWhiteSpace(plugins.ClientDirectory), "PluginSettings.ClientDirectory", "must be set while plugins are enabled");
         Require(plugins.MaxUnpackedBundleBytes is >= 1024 and <= 1L << 40, "PluginSettings.MaxUnpackedBundleBytes", "must be between 1024 and 1099511627776");
         Require(config.FileSettings.MaxFileSize is >= 1024 and <= 1L << 40, "FileSettings.MaxFileSize", "must be between 1024 and 1099511627776");
+        var files = config.FileSettings;
+        Require(files.DriverName is "local" or "amazons3", "FileSettings.DriverName", "must be \"local\" or \"amazons3\"");
+        Require(files.DriverName != "amazons3" || files.AmazonS3Bucket.Length > 0, "FileSettings.AmazonS3Bucket", "must be set when DriverName is amazons3");
+        Require(!files.AmazonS3SignV2, "FileSettings.AmazonS3SignV2", "signature version 2 is not supported (version 4 is used)");
+        Require(files.AmazonS3UploadPartSizeBytes is >= 5_242_880 and <= 1L << 30, "FileSettings.AmazonS3UploadPartSizeBytes", "must be between 5242880 and 1073741824");
+        Require(files.AmazonS3RequestTimeoutMilliseconds is >= 1000 and <= 3_600_000, "FileSettings.AmazonS3RequestTimeoutMilliseconds", "must be between 1000 and 3600000");
+        Require(config.FileSettings.MaxImageResolution is >= 1 and <= 1L << 32, "FileSettings.MaxImageResolution", "must be between 1 and 4294967296");
+        Require(!config.FileSettings.EnablePublicLink || config.FileSettings.PublicLinkSalt.Length >= 32, "FileSettings.PublicLinkSalt", "must have at least 32 characters while EnablePublicLink is on");
+        Require(config.FileSettings.UnattachedFileRetentionHours is >= 1 and <= 87_600, "FileSettings.UnattachedFileRetentionHours", "must be between 1 and 87600");
         Require(plugins.HookTimeoutMilliseconds is >= 100 and <= 600_000, "PluginSettings.HookTimeoutMilliseconds", "must be between 100 and 600000");
         var sql = config.SqlSettings;
         Require(sql.ReadYourWritesMilliseconds is >= 0 and <= 600_000, "SqlSettings.ReadYourWritesMilliseconds", "must be between 0 and 600000");

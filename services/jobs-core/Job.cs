@@ -37,6 +37,8 @@ public static class JobTypes
     public const string DataRetention = "data_retention";
     public const string MessageExport = "message_export";
     public const string SearchIndexing = "search_indexing";
+    /// <summary>Removes uploads never attached to a post (FileSettings.UnattachedFileRetentionHours).</summary>
+    public const string FileHousekeeping = "file_housekeeping";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { DataRetention, MessageExport, SearchIndexing };
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { DataRetention, MessageExport, SearchIndexing, FileHousekeeping };
 }

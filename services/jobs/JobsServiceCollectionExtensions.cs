@@ -1,7 +1,9 @@
 using Chat.BuildingBlocks;
 using Chat.Configuration;
 using Chat.Jobs.Core;
+using Chat.FileStorage;
 using Chat.Jobs.Export;
+using Chat.Jobs.Files;
 using Chat.Jobs.Retention;
 using Chat.Jobs.Scheduling;
 using Chat.Jobs.Search;
@@ -21,10 +23,13 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton(sp => new JobTypeRegistry(sp.GetRequiredService<ChatConfig>())
             .Add<DataRetentionWorker>(JobTypes.DataRetention, c => c.DataRetentionSettings.EnableMessageDeletion ? JobSchedule.Daily(c.DataRetentionSettings.DeletionJobStartTime) : null)
             .Add<MessageExportWorker>(JobTypes.MessageExport, c => c.MessageExportSettings.EnableExport ? JobSchedule.Daily(c.MessageExportSettings.DailyRunTime) : null)
-            .Add<SearchIndexingWorker>(JobTypes.SearchIndexing, c => c.SearchIndexingSettings.EnableIndexing ? JobSchedule.Daily(c.SearchIndexingSettings.DailyRunTime) : null));
+            .Add<SearchIndexingWorker>(JobTypes.SearchIndexing, c => c.SearchIndexingSettings.EnableIndexing ? JobSchedule.Daily(c.SearchIndexingSettings.DailyRunTime) : null)
+            .Add<FileHousekeepingWorker>(JobTypes.FileHousekeeping, _ => JobSchedule.Every(TimeSpan.FromHours(1))));
         services.AddSingleton<DataRetentionWorker>();
         services.AddSingleton<MessageExportWorker>();
         services.AddSingleton<SearchIndexingWorker>();
+        services.AddFileStorage(config);
+        services.AddSingleton<FileHousekeepingWorker>();
         services.AddSingleton<SlotScheduler>();
         if (config.JobSettings.RunJobs)
         {

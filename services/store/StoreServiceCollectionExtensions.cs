@@ -36,6 +36,7 @@ public static class StoreServiceCollectionExtensions
         services.AddSingleton<ChannelStore>();
         services.AddSingleton<PostStore>();
         services.AddSingleton<PostSearchStore>();
+        services.AddSingleton<FileInfoStore>();
         services.AddSingleton<StatusStore>();
         services.AddSingleton<ReadStateStore>();
         services.AddSingleton<PreferenceStore>();

@@ -28,6 +28,7 @@ stop_everything() {
   [ ${#names[@]} -eq 0 ] || stop_services "${names[@]}"
   for dir in "$STATE"/db/replica-*; do [ -d "$dir" ] && stop_db "db-replica-${dir##*-}"; done
   stop_db db-primary
+  stop_s3
 }
 
 cmd_down() {

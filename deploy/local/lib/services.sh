@@ -12,6 +12,7 @@ start_service() {
   parse_node "$name" || true
   [ -z "$(node_pid "$name")" ] || return 0
   port_busy "$PORT" && die "port $PORT ($name) is taken by another process"
+  if s3_wanted; then s3_env; fi
   local bin; bin=$(bin_of "$SVC")
   [ -n "$bin" ] && [ -d "$bin" ] || die "no build of $SVC yet; run up"
   # Everything else in the launcher's environment (MM_* settings included) reaches the node unchanged.

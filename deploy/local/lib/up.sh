@@ -70,6 +70,7 @@ cmd_up() {
   local i dir name
   for ((i = 1; i <= REPLICAS; i++)); do start_db "db-replica-$i"; done
   if write_node_config; then reload_services; fi
+  if s3_wanted; then say "file store: S3 (s3rver)"; start_s3; fi
   say "services: api x$API, realtime x$REALTIME, jobs x$JOBS"
   local restart=() conf svc
   for conf in "$STATE"/run/*.conf; do # nodes beyond the requested counts

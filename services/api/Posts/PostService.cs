@@ -2,6 +2,7 @@ using System.Text.Json;
 using Chat.Api.Authorization;
 using Chat.Api.Channels;
 using Chat.Api.Events;
+using Chat.Api.Files;
 using Chat.Api.Plugins;
 using Chat.Api.Reactions;
 using Chat.ClientEvents;
@@ -14,7 +15,7 @@ using PluginSdk = Chat.Plugins.Sdk;
 
 namespace Chat.Api.Posts;
 
-public sealed record CreatePostRequest(string? ChannelId, string? Message, string? RootId, string? PendingPostId, string? Type, Dictionary<string, JsonElement>? Props);
+public sealed record CreatePostRequest(string? ChannelId, string? Message, string? RootId, string? PendingPostId, string? Type, Dictionary<string, JsonElement>? Props, List<string>? FileIds = null);
 
 public sealed record PatchPostRequest(string? Message, bool? IsPinned, Dictionary<string, JsonElement>? Props);
 
@@ -26,14 +27,15 @@ public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? Ti
 /// </summary>
 public sealed record ChannelPostsQuery(int Page, int PerPage, long? Since, string? Before, string? After, bool IncludeDeleted = false, bool RootsOnly = false);
 
-public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, UserStore users, ChannelService channelService, Outbox outbox, PluginHooks plugins, ChatConfig config, PostReactionMetadata reactionMetadata)
+public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore channels, UserStore users, ChannelService channelService, Outbox outbox, PluginHooks plugins, ChatConfig config, PostReactionMetadata reactionMetadata, FileInfoStore files, PostFiles postFiles)
 {
     private const int MaxSinceResults = 1000;
 
     public async Task<Post> CreateAsync(CreatePostRequest request, Session caller)
     {
         var channelId = Input.Id(request.ChannelId, "channel_id");
-        var post = new Post { Id = Ids.New(), UserId = caller.UserId, ChannelId = channelId, Message = request.Message ?? "" };
+        var fileIds = request.FileIds is { Count: > 0 } requested ? [.. requested.Select(id => Input.Id(id, "file_ids"))] : (List<string>?)null;
+        var post = new Post { Id = Ids.New(), UserId = caller.UserId, ChannelId = channelId, Message = request.Message ?? "", FileIds = fileIds };
         if (post.IsValid(MaxPostSizeRunes) is { } invalid)
         {
             throw invalid;
@@ -45,13 +47,20 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             throw AppErrorException.BadRequest("api.post.create_post.can_not_post_to_deleted.error", "Can not post to a deleted (archived) channel.");
         }
         var rootId = await ValidRootIdAsync(request.RootId, channelId);
-        post = post with
+        // As Mattermost does, only the author's own unattached uploads in this channel are attached; others are dropped.
+        var attached = fileIds is null ? [] : await files.AttachableAsync(fileIds, caller.UserId, channelId);
+        post = PostFiles.With(post with
         {
             RootId = rootId,
             PendingPostId = Input.Text(request.PendingPostId, "pending_post_id", 0, 64),
             Type = ValidType(request.Type),
             Props = Post.UserProps(request.Props),
-        };
+            FileIds = attached.Count > 0 ? [.. attached.Select(f => f.Id)] : null,
+        }, attached.Select(f => f with { PostId = post.Id }));
+        if (post.IsValid(MaxPostSizeRunes) is { } withoutFiles)
+        {
+            throw withoutFiles;
+        }
         return await StoreAsync(post, access.Channel, caller, PluginCalls.Context(caller));
     }
 
@@ -120,7 +129,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
     {
         var post = await posts.GetAsync(postId) ?? throw AppErrorException.NotFound("Post");
         await channelService.ReadableAsync(post.ChannelId, caller);
-        return await reactionMetadata.AddToAsync(post);
+        return await reactionMetadata.AddToAsync(await postFiles.WithFilesAsync(post));
     }
 
     /// <summary>edit_post for one's own posts (channel members), edit_others_posts for anyone's (system admins).</summary>
@@ -151,8 +160,9 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             throw AppErrorException.BadRequest("api.post.update_post.can_not_update_post_in_deleted.error", "Can not update a post in a deleted channel.");
         }
         var historyId = Ids.New();
+        var attached = post.FileIds is { Count: > 0 } ? await files.GetForPostAsync(post.Id, includeDeleted: false) : [];
         var patched = await outbox.WriteAsync(
-            tx => posts.PatchAsync(tx, post.Id, message, isPinned, props, historyId),
+            async tx => await posts.PatchAsync(tx, post.Id, message, isPinned, props, historyId) is { } p ? PostFiles.With(p, attached) : null,
             p => p is null ? [] : [WebSocketEvents.PostEdited.Create(p)]);
         return patched ?? throw AppErrorException.NotFound("Post");
     }
@@ -171,6 +181,8 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
                 {
                     await ThreadStore.OnPostDeletedAsync(tx, deleted);
                 }
+                // Its files go with it: no longer readable by anyone.
+                await FileInfoStore.DeleteForPostAsync(tx, postId);
                 return deleted;
             },
             p => p is null ? [] : [WebSocketEvents.PostDeleted.Create(p)]) ?? throw AppErrorException.NotFound("Post");
@@ -184,6 +196,11 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             Access.DemandSystemAdmin(caller);
         }
         await channelService.ReadableAsync(channelId, caller);
+        return await postFiles.WithFilesAsync(await PageAsync(channelId, query));
+    }
+
+    private async Task<PostList> PageAsync(string channelId, ChannelPostsQuery query)
+    {
         if (query.Since is { } since)
         {
             return await posts.GetSinceAsync(channelId, since, MaxSinceResults);

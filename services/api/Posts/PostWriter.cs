@@ -110,7 +110,7 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, Rep
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var (inserted, candidates) = await posts.CreateManyAsync(transaction, [.. ordered.Select(p => p.Post)], Mentions.ScopeOf(ordered.Select(p => p.Post), id => channelTypes[id]));
-        var created = inserted.Select((post, i) => post with { PendingPostId = ordered[i].Post.PendingPostId }).ToList();
+        var created = inserted.Select((post, i) => post with { PendingPostId = ordered[i].Post.PendingPostId, Metadata = ordered[i].Post.Metadata }).ToList();
         var members = candidates.ToLookup(c => c.ChannelId, StringComparer.Ordinal);
         var mentioned = new IReadOnlySet<string>[ordered.Count];
         var events = new List<ClusterEvent>(ordered.Count * 2);

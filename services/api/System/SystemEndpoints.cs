@@ -1,4 +1,3 @@
-using Chat.Configuration;
 using Chat.Store.Model;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -15,31 +14,16 @@ public static class SystemEndpoints
     /// Mattermost's ping: anonymous {"status":"OK"}; with get_server_status=true an admin also learns
     /// whether the database and the file store answer.
     /// </summary>
-    private static async Task<IResult> PingAsync(Session? session, HealthCheckService health, ChatConfig config, bool? get_server_status, CancellationToken cancellationToken)
+    private static async Task<IResult> PingAsync(Session? session, HealthCheckService health, bool? get_server_status, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, object> { ["status"] = "OK", ["ActiveSearchBackend"] = "database" };
         if (get_server_status == true && session is { IsSystemAdmin: true })
         {
             var report = await health.CheckHealthAsync(check => check.Tags.Contains("ready"), cancellationToken);
             body["database_status"] = report.Status == HealthStatus.Healthy ? "OK" : "UNHEALTHY";
-            body["filestore_status"] = FileStoreWritable(config.FileSettings.Directory) ? "OK" : "UNHEALTHY";
+            var files = await health.CheckHealthAsync(check => check.Tags.Contains("filestore"), cancellationToken);
+            body["filestore_status"] = files.Status == HealthStatus.Healthy ? "OK" : "UNHEALTHY";
         }
         return TypedResults.Ok(body);
-    }
-
-    private static bool FileStoreWritable(string directory)
-    {
-        try
-        {
-            Directory.CreateDirectory(directory);
-            var probe = Path.Combine(directory, $".ping-{Guid.NewGuid():N}");
-            File.WriteAllText(probe, "ok");
-            File.Delete(probe);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

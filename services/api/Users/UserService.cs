@@ -281,7 +281,7 @@ public sealed class UserService(UserStore users, SessionStore sessions, Preferen
         return caller.UserId == user.Id || caller.IsSystemAdmin ? user : SanitizeForOthers(user);
     }
 
-    private User SanitizeForOthers(User user) => ForOthers(user, config.PrivacySettings);
+    public User SanitizeForOthers(User user) => ForOthers(user, config.PrivacySettings);
 
     /// <summary>What any other user may see of <paramref name="user"/> (also in events addressed to others).</summary>
     public static User ForOthers(User user, PrivacySettings privacy)

@@ -28,6 +28,7 @@ public sealed partial class MessageExportWorker(NpgsqlDataSource db, JobStore jo
     [
         "post_id", "post_create_at", "post_update_at", "post_edit_at", "post_delete_at", "team_id", "team_name",
         "channel_id", "channel_name", "channel_type", "user_id", "username", "user_email", "root_id", "post_type", "message",
+        "attachments",
     ];
 
     private static readonly JsonSerializerOptions JsonLines = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -129,7 +130,9 @@ public sealed partial class MessageExportWorker(NpgsqlDataSource db, JobStore jo
             SELECT p.id AS PostId, p.create_at AS PostCreateAt, p.update_at AS PostUpdateAt, p.edit_at AS PostEditAt,
                    p.delete_at AS PostDeleteAt, c.team_id AS TeamId, coalesce(t.name, '') AS TeamName, p.channel_id AS ChannelId,
                    c.name AS ChannelName, c.type AS ChannelType, p.user_id AS UserId, coalesce(u.username, '') AS Username,
-                   coalesce(u.email, '') AS UserEmail, p.root_id AS RootId, p.type AS PostType, p.message AS Message
+                   coalesce(u.email, '') AS UserEmail, p.root_id AS RootId, p.type AS PostType, p.message AS Message,
+                   coalesce((SELECT string_agg(f.name || ' (' || f.path || ')', '; ' ORDER BY f.create_at, f.id)
+                             FROM file_infos f WHERE f.post_id = p.id), '') AS Attachments
             FROM posts p
             JOIN channels c ON c.id = p.channel_id
             LEFT JOIN teams t ON t.id = c.team_id
@@ -184,11 +187,13 @@ public sealed partial class MessageExportWorker(NpgsqlDataSource db, JobStore jo
         public string RootId { get; init; } = "";
         public string PostType { get; init; } = "";
         public string Message { get; init; } = "";
+        /// <summary>The post's files as "name (path in the file store)", separated by "; ".</summary>
+        public string Attachments { get; init; } = "";
 
         public IEnumerable<string> Fields() =>
         [
             PostId, Text(PostCreateAt), Text(PostUpdateAt), Text(PostEditAt), Text(PostDeleteAt), TeamId, TeamName,
-            ChannelId, ChannelName, ChannelType, UserId, Username, UserEmail, RootId, PostType, Message,
+            ChannelId, ChannelName, ChannelType, UserId, Username, UserEmail, RootId, PostType, Message, Attachments,
         ];
     }
 

@@ -1,6 +1,7 @@
 using Chat.BuildingBlocks.PubSub;
 using Chat.ClientEvents;
 using Chat.Configuration;
+using Chat.FileStorage;
 using Chat.Jobs.Core;
 using Chat.Jobs.Workers;
 using Chat.Store.Model;
@@ -17,7 +18,7 @@ namespace Chat.Jobs.Retention;
 /// records a post_deleted event per post in one transaction (the outbox), so clients drop exactly the posts that
 /// are gone. Expiry is judged by the database clock at the job's start, so a resumed job deletes the same set.
 /// </summary>
-public sealed partial class DataRetentionWorker(NpgsqlDataSource db, IEventBus bus, RetentionPolicyStore policies, ChatConfig config, ILogger<DataRetentionWorker> logger)
+public sealed partial class DataRetentionWorker(NpgsqlDataSource db, IEventBus bus, RetentionPolicyStore policies, IFileStore files, ChatConfig config, ILogger<DataRetentionWorker> logger)
     : IJobWorker
 {
     private const string Columns = "p.id, p.create_at, p.update_at, p.edit_at, p.delete_at, p.is_pinned, p.user_id, p.channel_id, p.root_id, p.original_id, p.message, p.type, p.props::text AS props, p.hashtags, p.has_reactions";
@@ -114,12 +115,22 @@ public sealed partial class DataRetentionWorker(NpgsqlDataSource db, IEventBus b
             DELETE FROM posts p USING doomed WHERE p.id = doomed.id
             RETURNING {Columns}
             """, new { pass.CutoffMs, pass.Channels, pass.Teams, BatchSize = batchSize }, tx, cancellationToken: cancellationToken))).AsList();
+        var stored = new List<string>();
         if (posts.Count > 0)
         {
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             await bus.PublishAsync(tx, [.. posts.Select(p => WebSocketEvents.PostDeleted.Create(p with { DeleteAt = now, UpdateAt = now }))], cancellationToken);
+            // The posts' files go with them: their rows in this transaction, their stored files once it committed.
+            var attached = await connection.QueryAsync<(string Path, string ThumbnailPath, string PreviewPath)>(new CommandDefinition(
+                "DELETE FROM file_infos WHERE post_id = ANY(@ids) RETURNING path, thumbnail_path, preview_path",
+                new { ids = posts.Select(p => p.Id).ToArray() }, tx, cancellationToken: cancellationToken));
+            stored.AddRange(attached.SelectMany(f => new[] { f.Path, f.ThumbnailPath, f.PreviewPath }).Where(p => p.Length > 0));
         }
         await tx.CommitAsync(cancellationToken);
+        foreach (var path in stored)
+        {
+            await files.DeleteAsync(path, cancellationToken);
+        }
         return posts.Count;
     }
 

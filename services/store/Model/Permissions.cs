@@ -23,6 +23,8 @@ public static class Permissions
     public const string CreateDirectChannel = "create_direct_channel";
     public const string ReadPublicChannel = "read_public_channel";
     public const string ReadChannel = "read_channel";
+    public const string ReadChannelContent = "read_channel_content";
+    public const string UploadFile = "upload_file";
     public const string JoinPublicChannels = "join_public_channels";
     public const string ManagePublicChannelMembers = "manage_public_channel_members";
     public const string ManagePrivateChannelMembers = "manage_private_channel_members";

@@ -20,6 +20,9 @@ public sealed record Post
     public string Message { get; init; } = "";
     public string Type { get; init; } = "";
     public Dictionary<string, JsonElement> Props { get; init; } = [];
+    /// <summary>The attached files' ids; absent when none, as Mattermost leaves it out.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? FileIds { get; init; }
     public string Hashtags { get; init; } = "";
     public string PendingPostId { get; init; } = "";
     public long ReplyCount { get; init; }
@@ -82,12 +85,18 @@ public sealed record Post
 
     /// <summary>
     /// Mattermost's Post.IsValid for the rules this server keeps (model.post.is_valid.*): a message that is not blank
-    /// and has at most <paramref name="maxPostSizeRunes"/> characters (ServiceSettings.MaxPostSizeRunes); null when valid.
+    /// (unless files are attached) and has at most <paramref name="maxPostSizeRunes"/> characters
+    /// (ServiceSettings.MaxPostSizeRunes), and at most <see cref="MaxFileIds"/> files; null when valid.
     /// </summary>
     public AppErrorException? IsValid(int maxPostSizeRunes) =>
-        string.IsNullOrWhiteSpace(Message) || Message.EnumerateRunes().Count() > maxPostSizeRunes
+        (string.IsNullOrWhiteSpace(Message) && FileIds is not { Count: > 0 }) || Message.EnumerateRunes().Count() > maxPostSizeRunes
             ? AppErrorException.BadRequest("model.post.is_valid.msg.app_error", $"A message must have 1 to {maxPostSizeRunes} characters.")
-            : null;
+            : FileIds is { Count: > MaxFileIds }
+                ? AppErrorException.BadRequest("model.post.is_valid.file_ids.app_error", $"A post may have at most {MaxFileIds} files.")
+                : null;
+
+    /// <summary>Mattermost allows 300 runes of file_ids JSON: ten ids.</summary>
+    public const int MaxFileIds = 10;
 }
 
 /// <summary>Mattermost's PostList: ids newest first, the posts by id, and the neighbours of the page.</summary>

@@ -29,6 +29,8 @@ public sealed partial record User
     public string Locale { get; init; } = "en";
     public bool IsBot { get; init; }
     public long LastPasswordUpdate { get; init; }
+    /// <summary>When the profile image last changed: &gt; 0 a custom image, &lt;= 0 the generated default.</summary>
+    public long LastPictureUpdate { get; init; }
     public Dictionary<string, string> NotifyProps { get; init; } = DefaultNotifyProps();
     public Dictionary<string, string> Timezone { get; init; } = new()
     {

@@ -13,6 +13,7 @@ public static class ChatDatabase
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new JsonHandler<Dictionary<string, JsonElement>>());
         SqlMapper.AddTypeHandler(new JsonHandler<Dictionary<string, string>>());
+        SqlMapper.AddTypeHandler(new JsonHandler<List<string>>());
     }
 
     /// <summary>

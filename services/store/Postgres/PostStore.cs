@@ -6,8 +6,10 @@ namespace Chat.Store.Postgres;
 
 public sealed partial class PostStore(NpgsqlDataSource db)
 {
-    internal const string Columns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags, has_reactions";
-    private static readonly string PrefixedColumns = string.Join(", ", Columns.Split(", ").Select(c => "p." + c));
+    private const string PlainColumns = "id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props::text AS props, hashtags, has_reactions";
+    internal const string Columns = PlainColumns + ", NULLIF(file_ids, '[]'::jsonb)::text AS file_ids";
+    private static readonly string PrefixedColumns =
+        string.Join(", ", PlainColumns.Split(", ").Select(c => "p." + c)) + ", NULLIF(p.file_ids, '[]'::jsonb)::text AS file_ids";
     // Database time, so that create_at agrees with the seq order no matter which node wrote the post. Read once per
     // row: a new post's update_at must equal its create_at, or a `since` reader at create_at would see it again.
     internal const string DbNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
@@ -30,11 +32,11 @@ public sealed partial class PostStore(NpgsqlDataSource db)
             BatchCommands =
             {
                 new NpgsqlBatchCommand($"""
-                    INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, search_vector)
-                    SELECT p.id, p.at, p.at, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, {PostSearchStore.VectorOf("p.message")}
+                    INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, file_ids, search_vector)
+                    SELECT p.id, p.at, p.at, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, p.file_ids::jsonb, {PostSearchStore.VectorOf("p.message")}
                     FROM (SELECT u.*, {DbNowMs} AS at
-                          FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
-                               WITH ORDINALITY AS u(id, user_id, channel_id, root_id, message, type, props, hashtags, n)) p
+                          FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                               WITH ORDINALITY AS u(id, user_id, channel_id, root_id, message, type, props, hashtags, file_ids, n)) p
                     ORDER BY p.n
                     RETURNING {Columns}
                     """)
@@ -49,6 +51,7 @@ public sealed partial class PostStore(NpgsqlDataSource db)
                         Text([.. posts.Select(p => p.Type)]),
                         Text([.. posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.Props))]),
                         Text([.. posts.Select(p => p.Hashtags)]),
+                        Text([.. posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.FileIds ?? []))]),
                     },
                 },
                 // Deactivated users are never mentioned. Users with keywords of their own are few (an index of
@@ -64,6 +67,17 @@ public sealed partial class PostStore(NpgsqlDataSource db)
                     """)
                 {
                     Parameters = { Text(scope.AllMembers), Text(scope.KeywordChannels), Text(scope.Usernames) },
+                },
+                // The posts claim their files in the same transaction: a file goes to one post only, and only to
+                // its uploader's post in its channel while unclaimed (the service checked; this settles races).
+                new NpgsqlBatchCommand($"""
+                    UPDATE file_infos f SET post_id = p.id, update_at = p.create_at
+                    FROM posts p, jsonb_array_elements_text(p.file_ids) AS a(file_id)
+                    WHERE p.id = ANY($1) AND f.id = a.file_id
+                      AND f.post_id = '' AND f.delete_at = 0 AND f.creator_id = p.user_id AND f.channel_id = p.channel_id
+                    """)
+                {
+                    Parameters = { Text([.. posts.Where(p => p.FileIds is { Count: > 0 }).Select(p => p.Id)]) },
                 },
             },
         };

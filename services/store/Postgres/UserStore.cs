@@ -10,7 +10,7 @@ namespace Chat.Store.Postgres;
 /// <remarks>Lists and lookups by many ids (profiles for display) may run on a replica; single lookups and credentials stay on the primary.</remarks>
 public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router, StoreCaches caches)
 {
-    internal const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update, notify_props";
+    internal const string Columns = "id, create_at, update_at, delete_at, username, email, nickname, first_name, last_name, position, roles, locale, is_bot, last_password_update, notify_props, last_picture_update";
 
     /// <summary>
     /// Inserts a user in the caller's transaction. A human user claims the one-time FirstAdminAssigned flag in the
@@ -30,8 +30,8 @@ public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router
         }
         await connection.ExecuteAsync($"""
             INSERT INTO users ({Columns}, password_hash)
-            VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @Username, @Email, @Nickname, @FirstName, @LastName, @Position, @Roles, @Locale, @IsBot, @LastPasswordUpdate, @NotifyProps::jsonb, @PasswordHash)
-            """, new { user.Id, user.CreateAt, user.UpdateAt, user.DeleteAt, user.Username, user.Email, user.Nickname, user.FirstName, user.LastName, user.Position, user.Roles, user.Locale, user.IsBot, user.LastPasswordUpdate, NotifyProps = JsonSerializer.Serialize(user.NotifyProps), PasswordHash = passwordHash }, transaction);
+            VALUES (@Id, @CreateAt, @UpdateAt, @DeleteAt, @Username, @Email, @Nickname, @FirstName, @LastName, @Position, @Roles, @Locale, @IsBot, @LastPasswordUpdate, @NotifyProps::jsonb, @LastPictureUpdate, @PasswordHash)
+            """, new { user.Id, user.CreateAt, user.UpdateAt, user.DeleteAt, user.Username, user.Email, user.Nickname, user.FirstName, user.LastName, user.Position, user.Roles, user.Locale, user.IsBot, user.LastPasswordUpdate, NotifyProps = JsonSerializer.Serialize(user.NotifyProps), user.LastPictureUpdate, PasswordHash = passwordHash }, transaction);
         return user;
     });
 
@@ -46,6 +46,23 @@ public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router
         await caches.InvalidateAsync(transaction, new CacheInvalidation(StoreCaches.SessionsCache, UserId: user.Id));
         return user;
     });
+
+    /// <summary>
+    /// Records a new profile image (<paramref name="at"/> &gt; 0) or the return to the default one (a negative
+    /// time, as Mattermost does, so the image's etag and URLs still change); returns the user as saved.
+    /// </summary>
+    public async Task<User?> SetPictureUpdateAsync(NpgsqlTransaction transaction, string userId, long at)
+    {
+        var user = await transaction.Connection().QuerySingleOrDefaultAsync<User>($"""
+            UPDATE users SET last_picture_update = @at, update_at = @now WHERE id = @userId AND delete_at = 0
+            RETURNING {Columns}
+            """, new { userId, at, now = Math.Abs(at) }, transaction);
+        if (user is not null)
+        {
+            await caches.InvalidateAsync(transaction, new CacheInvalidation(StoreCaches.SessionsCache, UserId: user.Id));
+        }
+        return user;
+    }
 
     public async Task<User?> GetAsync(string id)
     {

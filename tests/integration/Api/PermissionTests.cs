@@ -34,6 +34,8 @@ public sealed class PermissionTests(ClusterFixture cluster)
         public required string PublicId { get; init; }
         public required string LobbyId { get; init; }
         public required string OwnerPostId { get; init; }
+        /// <summary>An image of the owner's, attached to <see cref="OwnerPostId"/>.</summary>
+        public required string OwnerFileId { get; init; }
         public ApiClient Member => Callers[Role.Member];
         public string UserId(Role role) => Callers[role].UserId ?? Owner.UserId!;
     }
@@ -162,6 +164,18 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("DELETE /users/{id}/teams/{id}/threads/{private}/following", w => new(HttpMethod.Delete, $"/api/v4/users/me/teams/{w.TeamId}/threads/{w.OwnerPostId}/following"), 401, 403, 403, 200, 200),
         new("PUT /users/{id}/teams/{id}/threads/read", w => new(HttpMethod.Put, $"/api/v4/users/me/teams/{w.TeamId}/threads/read"), 401, 403, 200, 200, 200),
         new("GET /system/ping", _ => new(HttpMethod.Get, "/api/v4/system/ping?get_server_status=true"), 200, 200, 200, 200, 200),
+        new("POST /files (private, raw body)", w => new(HttpMethod.Post, $"/api/v4/files?channel_id={w.PrivateId}&filename=note.json", new { Note = "hi" }), 401, 403, 403, 201, 201),
+        new("POST /files (public, not joined)", w => new(HttpMethod.Post, $"/api/v4/files?channel_id={w.LobbyId}&filename=note.json", new { Note = "hi" }), 401, 403, 403, 403, 201),
+        new("GET /files/{id} (private)", w => new(HttpMethod.Get, $"/api/v4/files/{w.OwnerFileId}"), 401, 403, 403, 200, 200),
+        new("GET /files/{id}/info (private)", w => new(HttpMethod.Get, $"/api/v4/files/{w.OwnerFileId}/info"), 401, 403, 403, 200, 200),
+        new("GET /files/{id}/thumbnail (private)", w => new(HttpMethod.Get, $"/api/v4/files/{w.OwnerFileId}/thumbnail"), 401, 403, 403, 200, 200),
+        new("GET /files/{id}/preview (private)", w => new(HttpMethod.Get, $"/api/v4/files/{w.OwnerFileId}/preview"), 401, 403, 403, 200, 200),
+        new("GET /files/{id}/link (public links off)", w => new(HttpMethod.Get, $"/api/v4/files/{w.OwnerFileId}/link"), 401, 403, 403, 403, 403),
+        new("GET /files/{id}/public (public links off)", w => new(HttpMethod.Get, $"/files/{w.OwnerFileId}/public?h=x"), 403, 403, 403, 403, 403),
+        new("GET /users/{id}/image", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/image"), 401, 200, 200, 200, 200),
+        new("GET /users/{id}/image/default", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/image/default"), 401, 200, 200, 200, 200),
+        new("DELETE /users/{id}/image (someone else's)", w => new(HttpMethod.Delete, $"/api/v4/users/{w.Owner.UserId}/image"), 401, 403, 403, 403, 200),
+        new("GET /posts/{id}/files/info (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}/files/info"), 401, 403, 403, 200, 200),
     ];
 
     [Fact]
@@ -252,7 +266,8 @@ public sealed class PermissionTests(ClusterFixture cluster)
         var lobbyId = await owner.CreateChannelAsync(teamId, "O");
         await owner.AddToChannelAsync(privateId, member);
         await owner.AddToChannelAsync(publicId, member);
-        var post = await owner.CreatePostAsync(privateId, "secret plans");
+        var file = await owner.UploadOneAsync(privateId, "plans.png", TestFiles.Png(40, 30));
+        var post = (await owner.PostAsync("/api/v4/posts", new { ChannelId = privateId, Message = "secret plans", FileIds = new[] { file.Id() } })).Expect(201).Json;
         return new World
         {
             Owner = owner,
@@ -270,6 +285,7 @@ public sealed class PermissionTests(ClusterFixture cluster)
             PublicId = publicId,
             LobbyId = lobbyId,
             OwnerPostId = post.Id(),
+            OwnerFileId = file.Id(),
         };
     }
 

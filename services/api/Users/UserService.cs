@@ -206,6 +206,16 @@ public sealed class UserService(UserStore users, SessionStore sessions, Preferen
         return Sanitize(await users.GetByUsernameAsync(name) ?? throw AppErrorException.NotFound("User"), caller);
     }
 
+    /// <summary>POST /users/usernames: what the web app asks for the users a message mentions (unknown names are left out).</summary>
+    public async Task<IEnumerable<User>> GetManyByUsernameAsync(string[]? usernames, Session caller)
+    {
+        if (usernames is null || usernames.Length is 0 or > 1000 || usernames.Any(u => u is null or { Length: 0 or > 64 }))
+        {
+            throw AppErrorException.BadRequest("api.context.invalid_body_param.app_error", "Expected a JSON array of 1 to 1000 usernames.");
+        }
+        return (await users.GetManyByUsernameAsync([.. usernames.Select(u => u.ToLowerInvariant()).Distinct()])).Select(u => Sanitize(u, caller));
+    }
+
     public async Task<IEnumerable<User>> GetManyAsync(string[]? ids, Session caller)
     {
         if (ids is null || ids.Length is 0 or > 1000)

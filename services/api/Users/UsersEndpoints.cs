@@ -19,6 +19,7 @@ public static class UsersEndpoints
         users.MapPost("/logout", LogoutAsync);
         users.MapGet("/", ListAsync);
         users.MapPost("/ids", GetByIdsAsync);
+        users.MapPost("/usernames", GetByUsernamesAsync);
         users.MapGet("/autocomplete", AutocompleteAsync);
         users.MapPost("/search", SearchAsync);
         users.MapGet("/me", (Session session, UserService service) => GetAsync("me", session, service));
@@ -99,6 +100,9 @@ public static class UsersEndpoints
         bool? Inactive,
         string? Role,
         string? Sort);
+
+    private static async Task<Ok<IEnumerable<User>>> GetByUsernamesAsync(string[]? body, Session session, UserService service) =>
+        TypedResults.Ok(await service.GetManyByUsernameAsync(body, session));
 
     private static async Task<Ok<IEnumerable<User>>> GetByIdsAsync(string[]? body, Session session, UserService service) =>
         TypedResults.Ok(await service.GetManyAsync(body, session));

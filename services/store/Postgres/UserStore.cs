@@ -76,6 +76,11 @@ public sealed partial class UserStore(NpgsqlDataSource db, DatabaseRouter router
         return await connection.QuerySingleOrDefaultAsync<User>($"SELECT {Columns} FROM users WHERE username = @username", new { username });
     }
 
+    /// <summary>The users with these usernames (profiles for display: may read a replica).</summary>
+    public Task<IReadOnlyList<User>> GetManyByUsernameAsync(IReadOnlyCollection<string> usernames) =>
+        router.ReadAsync<IReadOnlyList<User>>(ReadTarget.Replica, async connection =>
+            [.. await connection.QueryAsync<User>($"SELECT {Columns} FROM users WHERE username = ANY(@usernames) ORDER BY username", new { usernames = usernames.ToArray() })]);
+
     /// <summary>The user a login id (username or email) names, with the password hash to verify.</summary>
     public async Task<(User User, string PasswordHash, int FailedAttempts)?> GetCredentialsAsync(string loginId)
     {

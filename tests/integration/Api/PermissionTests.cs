@@ -46,6 +46,7 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("GET /users/{id}", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}"), 401, 200, 200, 200, 200),
         new("GET /users", _ => new(HttpMethod.Get, "/api/v4/users?per_page=5"), 401, 200, 200, 200, 200),
         new("POST /users/ids", w => new(HttpMethod.Post, "/api/v4/users/ids", new[] { w.Owner.UserId }), 401, 200, 200, 200, 200),
+        new("POST /users/usernames", w => new(HttpMethod.Post, "/api/v4/users/usernames", new[] { w.Owner.Username }), 401, 200, 200, 200, 200),
         new("GET /users/username/{name}", w => new(HttpMethod.Get, $"/api/v4/users/username/{w.Owner.Username}"), 401, 200, 200, 200, 200),
         new("POST /users/logout", _ => new(HttpMethod.Post, "/api/v4/users/logout"), 401, 200, 200, 200, 200),
         new("GET /users/me/teams", _ => new(HttpMethod.Get, "/api/v4/users/me/teams"), 401, 200, 200, 200, 200),

@@ -9,7 +9,7 @@ import {randomBytes} from 'node:crypto';
 import {createRequire} from 'node:module';
 import {describe, it, before, after} from 'node:test';
 import {routes, unique} from './support.js';
-import {actions, eventually, noSocket, openSocket, realtimeUrls, signUpSession} from './redux-session.js';
+import {actions, eventually, noSocket, openSocket, realtimeUrls, twoMembersOfAChannel} from './redux-session.js';
 
 // Loading channel members (getPinnedPosts and getFlaggedPosts fetch the members of the posts' channels) queues
 // profile requests on a DelayedDataLoader, which sets its timers through the browser's window; the WebSocketClient
@@ -21,7 +21,7 @@ if (!globalThis.window) {
 const require = createRequire(import.meta.url);
 const search = require('mattermost-redux/actions/search');
 const preferences = require('mattermost-redux/actions/preferences');
-const {users, teams, channels, posts} = actions;
+const {teams, channels, posts} = actions;
 
 for (const route of routes) {
     describe(`pins, saved posts and stats (mattermost-redux) through ${route.name}`, () => {
@@ -33,17 +33,7 @@ for (const route of routes) {
         const sockets = [];
 
         before(async () => {
-            alice = await signUpSession(route.urls, `${tag}alice`, 0);
-            bob = await signUpSession(route.urls, `${tag}bob`, 1);
-            const setup = alice.clients[0];
-            team = await setup.createTeam({name: unique('pins-'), display_name: 'Pins', type: 'O', allow_open_invite: true});
-            await setup.addToTeam(team.id, bob.id);
-            talk = await setup.createChannel({team_id: team.id, name: unique('talk-'), display_name: 'Talk', type: 'O'});
-            await setup.addToChannel(bob.id, talk.id);
-            for (const [i, s] of [alice, bob].entries()) {
-                await s.dispatch(users.loadMe(), i);
-                await s.settled();
-            }
+            ({alice, bob, team, talk} = await twoMembersOfAChannel(route.urls, tag, 'pins-', 'Pins'));
         });
 
         after(() => {

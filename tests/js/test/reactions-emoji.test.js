@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
 import {createRequire} from 'node:module';
 import {describe, it, before, after} from 'node:test';
-import {ID, routes, unique} from './support.js';
-import {actions, eventually, noSocket, openSocket, realtimeUrls, signUpSession} from './redux-session.js';
+import {ID, routes} from './support.js';
+import {actions, eventually, noSocket, openSocket, realtimeUrls, twoMembersOfAChannel} from './redux-session.js';
 
 const require = createRequire(import.meta.url);
 const emojis = require('mattermost-redux/actions/emojis');
-const {users, posts} = actions;
+const {posts} = actions;
 
 function reactionKey(userId, emojiName) {
     return `${userId}-${emojiName}`;
@@ -25,17 +25,7 @@ for (const route of routes) {
         const sockets = [];
 
         before(async () => {
-            alice = await signUpSession(route.urls, `${tag}alice`, 0);
-            bob = await signUpSession(route.urls, `${tag}bob`, 1);
-            const setup = alice.clients[0];
-            const team = await setup.createTeam({name: unique('react-'), display_name: 'Reactions', type: 'O', allow_open_invite: true});
-            await setup.addToTeam(team.id, bob.id);
-            talk = await setup.createChannel({team_id: team.id, name: unique('talk-'), display_name: 'Talk', type: 'O'});
-            await setup.addToChannel(bob.id, talk.id);
-            for (const [i, s] of [alice, bob].entries()) {
-                await s.dispatch(users.loadMe(), i);
-                await s.settled();
-            }
+            ({alice, bob, talk} = await twoMembersOfAChannel(route.urls, tag, 'react-', 'Reactions'));
         });
 
         after(() => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {AsyncLocalStorage} from 'node:async_hooks';
 import {createRequire} from 'node:module';
 import client from '@mattermost/client';
-import {Client4 as Client4Class, PASSWORD, clientAt} from './support.js';
+import {Client4 as Client4Class, PASSWORD, clientAt, unique} from './support.js';
 
 const require = createRequire(import.meta.url);
 const clientModule = require('mattermost-redux/client');
@@ -200,4 +200,23 @@ export async function eventually(predicate, what, ms = 10000) {
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
     }
+}
+
+/**
+ * Alice and bob signed up and booted (loadMe) through the route's URLs, in a new open team made by alice, both
+ * members of its public channel "Talk": where a suite's flows between two users start.
+ */
+export async function twoMembersOfAChannel(urls, tag, teamPrefix, teamDisplayName) {
+    const alice = await signUpSession(urls, `${tag}alice`, 0);
+    const bob = await signUpSession(urls, `${tag}bob`, 1);
+    const setup = alice.clients[0];
+    const team = await setup.createTeam({name: unique(teamPrefix), display_name: teamDisplayName, type: 'O', allow_open_invite: true});
+    await setup.addToTeam(team.id, bob.id);
+    const talk = await setup.createChannel({team_id: team.id, name: unique('talk-'), display_name: 'Talk', type: 'O'});
+    await setup.addToChannel(bob.id, talk.id);
+    for (const [i, s] of [alice, bob].entries()) {
+        await s.dispatch(actions.users.loadMe(), i);
+        await s.settled();
+    }
+    return {alice, bob, team, talk};
 }

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import {createRequire} from 'node:module';
 import {randomBytes} from 'node:crypto';
 import {describe, it, before, after} from 'node:test';
-import {routes, unique} from './support.js';
-import {actions, eventually, noSocket, openSocket, realtimeUrls, signUpSession} from './redux-session.js';
+import {routes} from './support.js';
+import {actions, eventually, noSocket, openSocket, realtimeUrls, twoMembersOfAChannel} from './redux-session.js';
 
 const require = createRequire(import.meta.url);
 const threads = require('mattermost-redux/actions/threads');
-const {users, teams, posts} = actions;
+const {teams, posts} = actions;
 
 const REPLIES = 6;
 
@@ -27,16 +27,9 @@ for (const route of routes) {
         const sockets = [];
 
         before(async () => {
-            alice = await signUpSession(route.urls, `${tag}alice`, 0);
-            bob = await signUpSession(route.urls, `${tag}bob`, 1);
+            ({alice, bob, team, talk} = await twoMembersOfAChannel(route.urls, tag, 'threads-', 'Threads'));
             const setup = alice.clients[0];
-            team = await setup.createTeam({name: unique('threads-'), display_name: 'Threads', type: 'O', allow_open_invite: true});
-            await setup.addToTeam(team.id, bob.id);
-            talk = await setup.createChannel({team_id: team.id, name: unique('talk-'), display_name: 'Talk', type: 'O'});
-            await setup.addToChannel(bob.id, talk.id);
-            for (const [i, s] of [alice, bob].entries()) {
-                await s.dispatch(users.loadMe(), i);
-                await s.settled();
+            for (const s of [alice, bob]) {
                 s.store.dispatch(teams.selectTeam(team.id));
             }
             root = await setup.createPost({channel_id: talk.id, message: 'a thread to follow'});

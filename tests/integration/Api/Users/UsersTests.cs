@@ -154,6 +154,9 @@ public sealed class UsersTests(ClusterFixture cluster)
 
         var many = (await bob.PostAsync("/api/v4/users/ids", new[] { alice.UserId, bob.UserId, alice.UserId })).Expect(200).Json.AsArray();
         Assert.Equal(new[] { alice.UserId, bob.UserId }.Order(), many.Select(u => (string?)u!["id"]).Order());
+        var named = (await bob.PostAsync("/api/v4/users/usernames", new[] { alice.Username!.ToUpperInvariant(), bob.Username, Unique.Username() })).Expect(200).Json.AsArray();
+        Assert.Equal(new[] { alice.UserId, bob.UserId }.Order(), named.Select(u => (string?)u!["id"]).Order());
+        (await bob.PostAsync("/api/v4/users/usernames", Array.Empty<string>())).Expect(400);
 
         var page = (await alice.GetAsync("/api/v4/users?page=0&per_page=2")).Expect(200).Json.AsArray();
         Assert.Equal(2, page.Count);

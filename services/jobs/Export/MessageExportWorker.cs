@@ -53,7 +53,7 @@ public sealed partial class MessageExportWorker(NpgsqlDataSource db, JobStore jo
         await using var jsonl = OpenAt(Path.Combine(folder, "posts.jsonl"), Long(run.Get("jsonl_bytes")));
         if (csv.Length == 0)
         {
-            await WriteAsync(csv, CsvLine(CsvHeader), cancellation);
+            await WriteAsync(csv, Csv.Line(CsvHeader), cancellation);
         }
         while (true)
         {
@@ -64,7 +64,7 @@ public sealed partial class MessageExportWorker(NpgsqlDataSource db, JobStore jo
                 var jsonText = new StringBuilder();
                 foreach (var row in rows)
                 {
-                    csvText.Append(CsvLine(row.Fields()));
+                    csvText.Append(Csv.Line(row.Fields()));
                     jsonText.Append(JsonSerializer.Serialize(row, JsonLines)).Append('\n');
                 }
                 await WriteAsync(csv, csvText.ToString(), cancellation);
@@ -160,10 +160,6 @@ public sealed partial class MessageExportWorker(NpgsqlDataSource db, JobStore jo
 
     private static Task WriteAsync(FileStream stream, string text, CancellationToken cancellationToken) =>
         stream.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken).AsTask();
-
-    /// <summary>RFC 4180: fields with commas, quotes or line breaks are quoted, quotes doubled; CRLF line ends.</summary>
-    private static string CsvLine(IEnumerable<string> fields) =>
-        string.Join(',', fields.Select(f => f.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{f.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : f)) + "\r\n";
 
     private static long Long(string? value) => long.Parse(value ?? "0", CultureInfo.InvariantCulture);
 

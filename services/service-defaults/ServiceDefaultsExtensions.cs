@@ -35,7 +35,6 @@ public static class ServiceDefaultsExtensions
             {
                 ConfigValidator.RequireDatabase(config);
             }
-            builder.Services.AddSingleton(config);
         }
         catch (ConfigException e)
         {
@@ -43,6 +42,13 @@ public static class ServiceDefaultsExtensions
             Environment.Exit(78); // EX_CONFIG
             throw;
         }
+        return builder.AddServiceDefaults(service, config);
+    }
+
+    /// <summary>The same with a configuration already loaded (a test building a service in-process passes its own).</summary>
+    public static ChatConfig AddServiceDefaults(this WebApplicationBuilder builder, string service, ChatConfig config)
+    {
+        builder.Services.AddSingleton(config);
         var node = new NodeInfo(service, config);
         builder.Services.AddSingleton(node);
 

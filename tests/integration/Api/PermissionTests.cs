@@ -1,11 +1,13 @@
 using System.Text;
+using Microsoft.AspNetCore.Routing;
 
 namespace Chat.IntegrationTests;
 
 /// <summary>
 /// Every endpoint as every kind of caller: anonymous, an outsider (signed in, not in the team), a teammate
 /// (in the team, not in the private channel), a member (in the team and the private channel, not its admin)
-/// and a system admin who belongs to nothing. All cells run, and every wrong one is reported together.
+/// and a system admin who belongs to nothing. All cells run, and every wrong one is reported together. The api's
+/// real route table is read too: a mapped route that no row calls fails the test, so a new endpoint needs its row.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class PermissionTests(ClusterFixture cluster)
@@ -177,6 +179,89 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("GET /users/{id}/image/default", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/image/default"), 401, 200, 200, 200, 200),
         new("DELETE /users/{id}/image (someone else's)", w => new(HttpMethod.Delete, $"/api/v4/users/{w.Owner.UserId}/image"), 401, 403, 403, 403, 200),
         new("GET /posts/{id}/files/info (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}/files/info"), 401, 403, 403, 200, 200),
+        new("GET /users/{other}/channel_members", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/channel_members"), 401, 403, 403, 403, 200),
+        new("GET /users/{other}/channels", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/channels"), 401, 403, 403, 403, 200),
+        new("GET /users/{other}/teams/members", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/teams/members"), 401, 403, 403, 403, 200),
+        new("GET /users/{other}/teams/unread", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/teams/unread"), 401, 403, 403, 403, 200),
+        new("GET /users/{id}/teams/{id}/channels/members", w => new(HttpMethod.Get, $"/api/v4/users/me/teams/{w.TeamId}/channels/members"), 401, 403, 200, 200, 200),
+        new("GET /users/{other}/preferences", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/preferences"), 401, 403, 403, 403, 200),
+        new("GET /users/{other}/preferences/{category}", async (w, _) =>
+        {
+            (await w.Owner.PutAsync("/api/v4/users/me/preferences", MilitaryTime(w))).Expect(200);
+            return new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/preferences/display_settings");
+        }, [401, 403, 403, 403, 200]),
+        new("PUT /users/{other}/preferences", w => new(HttpMethod.Put, $"/api/v4/users/{w.Owner.UserId}/preferences", MilitaryTime(w)), 401, 403, 403, 403, 200),
+        new("POST /users/{other}/preferences/delete", w => new(HttpMethod.Post, $"/api/v4/users/{w.Owner.UserId}/preferences/delete", MilitaryTime(w)), 401, 403, 403, 403, 200),
+        new("GET /users/{other}/status", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/status"), 401, 200, 200, 200, 200),
+        new("PUT /users/{other}/status", w => new(HttpMethod.Put, $"/api/v4/users/{w.Owner.UserId}/status", new { w.Owner.UserId, Status = "online" }), 401, 403, 403, 403, 200),
+        new("POST /users/status/ids", w => new(HttpMethod.Post, "/api/v4/users/status/ids", new[] { w.Owner.UserId }), 401, 200, 200, 200, 200),
+        new("POST /users/search", _ => new(HttpMethod.Post, "/api/v4/users/search", new { Term = "perm" }), 401, 200, 200, 200, 200),
+        new("GET /users/autocomplete (in the team)", w => new(HttpMethod.Get, $"/api/v4/users/autocomplete?in_team={w.TeamId}&name=perm"), 401, 403, 200, 200, 200),
+        // Open sign-up is on, and a signed-in caller may create an account too (Mattermost answers the same).
+        new("POST /users (sign-up)", _ => new(HttpMethod.Post, "/api/v4/users", new { Username = Unique.Username(), Email = $"{Unique.Username()}@example.com", Password = ApiClient.DefaultPassword }), 201, 201, 201, 201, 201),
+        new("POST /users/login", w => new(HttpMethod.Post, "/api/v4/users/login", new { LoginId = w.Owner.Username, Password = ApiClient.DefaultPassword }), 200, 200, 200, 200, 200),
+        // Not an image: the permission check comes first, then the body is refused.
+        new("POST /users/{other}/image", w => new(HttpMethod.Post, $"/api/v4/users/{w.Owner.UserId}/image", new { Image = "none" }), 401, 403, 403, 403, 400),
+        new("POST /channels/group (with self)", (w, role) => Task.FromResult(new Request(HttpMethod.Post, "/api/v4/channels/group", new[] { w.UserId(role), w.Owner.UserId, w.Candidate.UserId }.Distinct().ToArray())), [401, 201, 201, 201, 201]),
+        // As Mattermost: a view of a channel the caller is not in changes nothing and tells nothing (no times back).
+        new("POST /channels/members/{id}/view (private)", w => new(HttpMethod.Post, "/api/v4/channels/members/me/view", new { ChannelId = w.PrivateId }), 401, 200, 200, 200, 200),
+        new("GET /channels/{private}/members/{id}", w => new(HttpMethod.Get, $"/api/v4/channels/{w.PrivateId}/members/{w.Member.UserId}"), 401, 403, 403, 200, 200),
+        new("DELETE /channels/{private}", async (w, _) =>
+        {
+            var id = await w.Owner.CreateChannelAsync(w.TeamId, "P");
+            await w.Owner.AddToChannelAsync(id, w.Member);
+            return new(HttpMethod.Delete, $"/api/v4/channels/{id}");
+        }, [401, 403, 403, 200, 200]),
+        new("GET /teams", _ => new(HttpMethod.Get, "/api/v4/teams"), 401, 200, 200, 200, 200),
+        new("GET /teams/name/{name} (invite only)", async (w, _) => new(HttpMethod.Get, $"/api/v4/teams/name/{await NameOfAsync(w, $"/api/v4/teams/{w.TeamId}")}"), [401, 403, 200, 200, 200]),
+        new("GET /teams/{id}/channels", w => new(HttpMethod.Get, $"/api/v4/teams/{w.TeamId}/channels"), 401, 403, 200, 200, 200),
+        // A private channel the caller cannot read is not found, as in Mattermost: its name is not confirmed.
+        new("GET /teams/{id}/channels/name/{private}", async (w, _) => new(HttpMethod.Get, $"/api/v4/teams/{w.TeamId}/channels/name/{await NameOfAsync(w, $"/api/v4/channels/{w.PrivateId}")}"), [401, 404, 404, 200, 200]),
+        new("GET /teams/name/{name}/channels/name/{private}", async (w, _) =>
+            new(HttpMethod.Get, $"/api/v4/teams/name/{await NameOfAsync(w, $"/api/v4/teams/{w.TeamId}")}/channels/name/{await NameOfAsync(w, $"/api/v4/channels/{w.PrivateId}")}"),
+            [401, 404, 404, 200, 200]),
+        new("POST /teams/{id}/channels/search", w => new(HttpMethod.Post, $"/api/v4/teams/{w.TeamId}/channels/search", new { Term = "a" }), 401, 403, 200, 200, 200),
+        new("GET /roles (all)", _ => new(HttpMethod.Get, "/api/v4/roles"), 401, 403, 403, 403, 200),
+        new("GET /roles/name/{name}", _ => new(HttpMethod.Get, "/api/v4/roles/name/system_user"), 401, 200, 200, 200, 200),
+        new("GET /roles/{id}", async (w, _) => new(HttpMethod.Get, $"/api/v4/roles/{(string?)(await w.Owner.GetAsync("/api/v4/roles/name/system_user")).Expect(200).Json["id"]}"), [401, 200, 200, 200, 200]),
+        new("POST /roles/names", _ => new(HttpMethod.Post, "/api/v4/roles/names", new[] { "system_user", "team_user" }), 401, 200, 200, 200, 200),
+        new("GET /config/client", _ => new(HttpMethod.Get, "/api/v4/config/client?format=old"), 200, 200, 200, 200, 200),
+        new("GET /license/client", _ => new(HttpMethod.Get, "/api/v4/license/client?format=old"), 200, 200, 200, 200, 200),
+        new("GET /limits/server", _ => new(HttpMethod.Get, "/api/v4/limits/server"), 401, 200, 200, 200, 200),
+        new("GET /config", _ => new(HttpMethod.Get, "/api/v4/config"), 401, 403, 403, 403, 200),
+        // The test cluster's configuration is read-only (ClusterSettings.ReadOnlyConfig), so even an admin gets 403.
+        new("PUT /config (read-only)", async (w, _) => new(HttpMethod.Put, "/api/v4/config", (await w.Callers[Role.Admin].GetAsync("/api/v4/config")).Expect(200).Json), [401, 403, 403, 403, 403]),
+        new("POST /config/reload", _ => new(HttpMethod.Post, "/api/v4/config/reload"), 401, 403, 403, 403, 200),
+        new("GET /cluster/status", _ => new(HttpMethod.Get, "/api/v4/cluster/status"), 401, 403, 403, 403, 200),
+        new("GET /database/routing", _ => new(HttpMethod.Get, "/api/v4/database/routing"), 401, 403, 403, 403, 200),
+        new("POST /database/recycle", _ => new(HttpMethod.Post, "/api/v4/database/recycle"), 401, 403, 403, 403, 200),
+        new("GET /data_retention/policies", _ => new(HttpMethod.Get, "/api/v4/data_retention/policies"), 401, 403, 403, 403, 200),
+        new("POST /data_retention/policies (invalid)", _ => new(HttpMethod.Post, "/api/v4/data_retention/policies", new { DisplayName = "" }), 401, 403, 403, 403, 400),
+        new("GET /data_retention/policies/{unknown}", _ => new(HttpMethod.Get, $"/api/v4/data_retention/policies/{RolesAndPreferencesTests.NewId()}"), 401, 403, 403, 403, 404),
+        new("DELETE /data_retention/policies/{unknown}", _ => new(HttpMethod.Delete, $"/api/v4/data_retention/policies/{RolesAndPreferencesTests.NewId()}"), 401, 403, 403, 403, 404),
+        new("GET /jobs", _ => new(HttpMethod.Get, "/api/v4/jobs"), 401, 403, 403, 403, 200),
+        new("POST /jobs (unknown type)", _ => new(HttpMethod.Post, "/api/v4/jobs", new { Type = "no_such_job" }), 401, 403, 403, 403, 400),
+        new("GET /jobs/type/{type}", _ => new(HttpMethod.Get, "/api/v4/jobs/type/data_retention"), 401, 403, 403, 403, 200),
+        new("GET /jobs/{unknown}", _ => new(HttpMethod.Get, $"/api/v4/jobs/{RolesAndPreferencesTests.NewId()}"), 401, 403, 403, 403, 404),
+        new("POST /jobs/{unknown}/cancel", _ => new(HttpMethod.Post, $"/api/v4/jobs/{RolesAndPreferencesTests.NewId()}/cancel"), 401, 403, 403, 403, 404),
+        new("GET /jobs/{unknown}/download", _ => new(HttpMethod.Get, $"/api/v4/jobs/{RolesAndPreferencesTests.NewId()}/download"), 401, 403, 403, 403, 404),
+        new("GET /plugins", _ => new(HttpMethod.Get, "/api/v4/plugins"), 401, 403, 403, 403, 200),
+        new("GET /plugins/statuses", _ => new(HttpMethod.Get, "/api/v4/plugins/statuses"), 401, 403, 403, 403, 200),
+        // Uploads are off by default (PluginSettings.EnableUploads), for admins too.
+        new("POST /plugins (uploads off)", _ => new(HttpMethod.Post, "/api/v4/plugins"), 401, 403, 403, 403, 403),
+        new("POST /plugins/{unknown}/enable", _ => new(HttpMethod.Post, "/api/v4/plugins/no.such.plugin/enable"), 401, 403, 403, 403, 404),
+        new("POST /plugins/{unknown}/disable", _ => new(HttpMethod.Post, "/api/v4/plugins/no.such.plugin/disable"), 401, 403, 403, 403, 404),
+        new("DELETE /plugins/{unknown}", _ => new(HttpMethod.Delete, "/api/v4/plugins/no.such.plugin"), 401, 403, 403, 403, 404),
+        // A plugin's own routes are its to guard; one that is not running is not found, whoever asks.
+        new("GET /plugins/{unknown}", _ => new(HttpMethod.Get, "/plugins/no.such.plugin"), 404, 404, 404, 404, 404),
+        new("GET /plugins/{unknown}/{path}", _ => new(HttpMethod.Get, "/plugins/no.such.plugin/api/v1/things"), 404, 404, 404, 404, 404),
+        // The cluster page is static; what it shows comes from admin-only routes.
+        new("GET /admin/cluster", _ => new(HttpMethod.Get, "/admin/cluster"), 200, 200, 200, 200, 200),
+        new("GET /admin/cluster.js", _ => new(HttpMethod.Get, "/admin/cluster.js"), 200, 200, 200, 200, 200),
+        new("GET /admin/cluster.css", _ => new(HttpMethod.Get, "/admin/cluster.css"), 200, 200, 200, 200, 200),
+        new("GET /api/v4/files/{id}/public (public links off)", w => new(HttpMethod.Get, $"/api/v4/files/{w.OwnerFileId}/public?h=x"), 403, 403, 403, 403, 403),
+        new("GET /healthz", _ => new(HttpMethod.Get, "/healthz"), 200, 200, 200, 200, 200),
+        new("GET /readyz", _ => new(HttpMethod.Get, "/readyz"), 200, 200, 200, 200, 200),
     ];
 
     [Fact]
@@ -184,6 +269,7 @@ public sealed class PermissionTests(ClusterFixture cluster)
     {
         var world = await CreateWorldAsync();
         var wrong = new StringBuilder();
+        var sent = new List<Request>();
         var cell = 0;
         foreach (var test in Cases)
         {
@@ -196,6 +282,7 @@ public sealed class PermissionTests(ClusterFixture cluster)
                 // Alternate the nodes: the answer must not depend on which one serves it.
                 caller = caller.On((cell++ % 2 == 0 ? cluster.Api1 : cluster.Api2).BaseUrl);
                 var request = await test.Prepare(world, role);
+                sent.Add(request);
                 var response = await caller.SendAsync(request.Method, request.Path, request.Body);
                 if (test.Cleanup is not null)
                 {
@@ -208,7 +295,31 @@ public sealed class PermissionTests(ClusterFixture cluster)
                 }
             }
         }
+        await ReportRoutesNotCoveredAsync(sent, wrong);
         Assert.True(wrong.Length == 0, $"Wrong answers:\n{wrong}");
+    }
+
+    /// <summary>A route the matrix never calls fails the test: a new endpoint needs its row here.</summary>
+    private static async Task ReportRoutesNotCoveredAsync(IEnumerable<Request> sent, StringBuilder wrong)
+    {
+        await using var table = ApiRouteTable.Build();
+        // By description: each read of a data source builds new endpoint objects.
+        var covered = new HashSet<string>();
+        foreach (var request in sent.DistinctBy(r => (r.Method, r.Path)))
+        {
+            if (await table.MatchAsync(request.Method, request.Path) is { } route)
+            {
+                covered.Add(ApiRouteTable.Describe(route));
+            }
+            else
+            {
+                wrong.AppendLine($"{request.Method} {request.Path} matches no route");
+            }
+        }
+        foreach (var route in table.Routes.Select(ApiRouteTable.Describe).Where(r => !covered.Contains(r)).Order())
+        {
+            wrong.AppendLine($"Not in the matrix: {route}");
+        }
     }
 
     [Fact]
@@ -289,6 +400,12 @@ public sealed class PermissionTests(ClusterFixture cluster)
             OwnerFileId = file.Id(),
         };
     }
+
+    private static object[] MilitaryTime(World world) =>
+        [new { world.Owner.UserId, Category = "display_settings", Name = "use_military_time", Value = "true" }];
+
+    private static async Task<string> NameOfAsync(World world, string path) =>
+        (string)(await world.Owner.GetAsync(path)).Expect(200).Json["name"]!;
 
     private async Task<ApiClient> FreshSessionAsync(ApiClient user)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 
 namespace Chat.Testing;
 
@@ -18,7 +17,7 @@ public sealed record ExportedSpan(
 /// <summary>
 /// A minimal OTLP/HTTP receiver (protobuf, as the services' exporter sends with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf):
 /// it keeps every span posted to /v1/traces and acknowledges everything else (metrics) unread. The protobuf is
-/// decoded by hand, reading only the fields the tests look at (opentelemetry/proto/trace/v1/trace.proto).
+/// decoded with code generated from Otlp/trace.proto, the part of OTLP's schema the tests read.
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
@@ -98,151 +97,31 @@ public sealed class OtlpReceiver : IAsyncDisposable
         }
     }
 
-    /// <summary>ExportTraceServiceRequest: resource_spans = 1.</summary>
-    public static List<ExportedSpan> Decode(byte[] request)
-    {
-        var result = new List<ExportedSpan>();
-        foreach (var (field, resourceSpans) in Fields(request))
-        {
-            if (field == 1)
+    public static List<ExportedSpan> Decode(byte[] request) =>
+        Otlp.ExportTraceServiceRequest.Parser.ParseFrom(request).ResourceSpans
+            .SelectMany(resource =>
             {
-                DecodeResourceSpans(resourceSpans, result);
-            }
-        }
-        return result;
-    }
+                var service = Text(resource.Resource?.Attributes ?? []).GetValueOrDefault("service.name", "");
+                return resource.ScopeSpans.SelectMany(scope => scope.Spans).Select(span => new ExportedSpan(
+                    service,
+                    Convert.ToHexStringLower(span.TraceId.Span),
+                    Convert.ToHexStringLower(span.SpanId.Span),
+                    Convert.ToHexStringLower(span.ParentSpanId.Span),
+                    span.Name,
+                    span.Kind,
+                    Text(span.Attributes)));
+            })
+            .ToList();
 
-    /// <summary>ResourceSpans: resource = 1 (attributes = 1), scope_spans = 2 (spans = 2).</summary>
-    private static void DecodeResourceSpans(ReadOnlyMemory<byte> message, List<ExportedSpan> result)
-    {
-        var service = "";
-        var scopeSpans = new List<ReadOnlyMemory<byte>>();
-        foreach (var (field, value) in Fields(message))
+    private static Dictionary<string, string> Text(IEnumerable<Otlp.KeyValue> attributes) =>
+        attributes.DistinctBy(a => a.Key).ToDictionary(a => a.Key, a => a.Value?.ValueCase switch
         {
-            if (field == 1)
-            {
-                service = Attributes(value, attributeField: 1).GetValueOrDefault("service.name", "");
-            }
-            else if (field == 2)
-            {
-                scopeSpans.Add(value);
-            }
-        }
-        foreach (var scope in scopeSpans)
-        {
-            foreach (var (field, span) in Fields(scope))
-            {
-                if (field == 2)
-                {
-                    result.Add(DecodeSpan(service, span));
-                }
-            }
-        }
-    }
-
-    /// <summary>Span: trace_id = 1, span_id = 2, parent_span_id = 4, name = 5, kind = 6, attributes = 9.</summary>
-    private static ExportedSpan DecodeSpan(string service, ReadOnlyMemory<byte> span)
-    {
-        string traceId = "", spanId = "", parentId = "", name = "";
-        var kind = 0;
-        foreach (var (field, value, number) in FieldsWithNumbers(span))
-        {
-            switch (field)
-            {
-                case 1: traceId = Convert.ToHexStringLower(value.Span); break;
-                case 2: spanId = Convert.ToHexStringLower(value.Span); break;
-                case 4: parentId = Convert.ToHexStringLower(value.Span); break;
-                case 5: name = Encoding.UTF8.GetString(value.Span); break;
-                case 6: kind = (int)number; break;
-            }
-        }
-        return new ExportedSpan(service, traceId, spanId, parentId, name, kind, Attributes(span, attributeField: 9));
-    }
-
-    /// <summary>KeyValue: key = 1, value = 2 (AnyValue: string_value = 1, bool_value = 2, int_value = 3).</summary>
-    private static Dictionary<string, string> Attributes(ReadOnlyMemory<byte> message, int attributeField)
-    {
-        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (field, keyValue) in Fields(message))
-        {
-            if (field != attributeField)
-            {
-                continue;
-            }
-            string key = "", text = "";
-            foreach (var (kvField, kvValue) in Fields(keyValue))
-            {
-                if (kvField == 1)
-                {
-                    key = Encoding.UTF8.GetString(kvValue.Span);
-                }
-                else if (kvField == 2)
-                {
-                    foreach (var (anyField, anyValue, number) in FieldsWithNumbers(kvValue))
-                    {
-                        text = anyField switch
-                        {
-                            1 => Encoding.UTF8.GetString(anyValue.Span),
-                            2 => (number != 0).ToString(),
-                            3 => ((long)number).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                            _ => text,
-                        };
-                    }
-                }
-            }
-            attributes[key] = text;
-        }
-        return attributes;
-    }
-
-    private static IEnumerable<(int Field, ReadOnlyMemory<byte> Value)> Fields(ReadOnlyMemory<byte> message) =>
-        FieldsWithNumbers(message).Select(f => (f.Field, f.Value));
-
-    /// <summary>The protobuf wire format: a varint key (field number, wire type), then a varint, 8 bytes, a length-prefixed run, or 4 bytes.</summary>
-    private static IEnumerable<(int Field, ReadOnlyMemory<byte> Value, ulong Number)> FieldsWithNumbers(ReadOnlyMemory<byte> message)
-    {
-        var position = 0;
-        while (position < message.Length)
-        {
-            var key = Varint(message.Span, ref position);
-            var field = (int)(key >> 3);
-            switch ((int)(key & 7))
-            {
-                case 0:
-                    yield return (field, ReadOnlyMemory<byte>.Empty, Varint(message.Span, ref position));
-                    break;
-                case 1:
-                    yield return (field, message.Slice(position, 8), BitConverter.ToUInt64(message.Span.Slice(position, 8)));
-                    position += 8;
-                    break;
-                case 2:
-                    var length = (int)Varint(message.Span, ref position);
-                    yield return (field, message.Slice(position, length), 0);
-                    position += length;
-                    break;
-                case 5:
-                    yield return (field, message.Slice(position, 4), BitConverter.ToUInt32(message.Span.Slice(position, 4)));
-                    position += 4;
-                    break;
-                default:
-                    throw new InvalidDataException($"Unsupported protobuf wire type in key {key}.");
-            }
-        }
-    }
-
-    private static ulong Varint(ReadOnlySpan<byte> data, ref int position)
-    {
-        ulong value = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            var b = data[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
-    }
+            Otlp.AnyValue.ValueOneofCase.StringValue => a.Value.StringValue,
+            Otlp.AnyValue.ValueOneofCase.BoolValue => a.Value.BoolValue.ToString(),
+            Otlp.AnyValue.ValueOneofCase.IntValue => a.Value.IntValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Otlp.AnyValue.ValueOneofCase.DoubleValue => a.Value.DoubleValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => "",
+        }, StringComparer.Ordinal);
 
     public async ValueTask DisposeAsync()
     {

@@ -40,8 +40,15 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         {
             throw invalid;
         }
+        var pendingPostId = PendingPostId(request.PendingPostId);
         var access = await channels.GetCachedAccessAsync(channelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(access.CanPost(caller));
+        // A resend of a create that already took effect (its answer lost with a node, say) gets the original, as
+        // Mattermost's client expects; the writer settles resends that race the original.
+        if (pendingPostId.Length > 0 && await posts.GetByPendingPostIdAsync(caller.UserId, pendingPostId) is { } original)
+        {
+            return await postFiles.WithFilesAsync(original);
+        }
         if (access.Channel.DeleteAt != 0)
         {
             throw AppErrorException.BadRequest("api.post.create_post.can_not_post_to_deleted.error", "Can not post to a deleted (archived) channel.");
@@ -52,7 +59,7 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         post = PostFiles.With(post with
         {
             RootId = rootId,
-            PendingPostId = Input.Text(request.PendingPostId, "pending_post_id", 0, 64),
+            PendingPostId = pendingPostId,
             Type = ValidType(request.Type),
             Props = Post.UserProps(request.Props),
             FileIds = attached.Count > 0 ? [.. attached.Select(f => f.Id)] : null,
@@ -118,11 +125,31 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             }
         }
         var created = await writer.CreateAsync(post, channel, sender);
+        if (created.Id != post.Id)
+        {
+            return await postFiles.WithFilesAsync(created);
+        }
         if (plugins.AnyImplements(PluginHooks.Names.MessageHasBeenPosted))
         {
             plugins.MessageHasBeenPosted(context, PluginHooks.ToPluginModel<PluginSdk.Post>(created));
         }
         return created;
+    }
+
+    /// <summary>
+    /// Mattermost clients' key for a create, "&lt;user_id&gt;:&lt;milliseconds&gt;"; empty when the client sent none.
+    /// Anything else is refused, so the key's index holds only what clients make.
+    /// </summary>
+    private static string PendingPostId(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "";
+        }
+        var colon = value.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && Ids.IsValid(value[..colon]) && value.Length - colon - 1 is >= 1 and <= 16 && value[(colon + 1)..].All(char.IsAsciiDigit)
+            ? value
+            : throw AppErrorException.InvalidParam("pending_post_id");
     }
 
     public async Task<Post> GetAsync(string postId, Session caller)

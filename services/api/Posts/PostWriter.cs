@@ -31,7 +31,10 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, Rep
     private readonly Queues.Channel<Pending> queue = Queues.Channel.CreateUnbounded<Pending>(new Queues.UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private Task running = Task.CompletedTask;
 
-    /// <summary>Inserts the post and records its "posted" event; completes once both are committed.</summary>
+    /// <summary>
+    /// Inserts the post and records its "posted" event; completes once both are committed. When the author already
+    /// made a post with the same pending_post_id, completes with that post instead (another id), having written nothing.
+    /// </summary>
     public async Task<Post> CreateAsync(Post post, Channel channel, Session sender)
     {
         // The batch commits outside the request: this span stands for the post's part in it, and its id travels
@@ -104,13 +107,29 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, Rep
         }
     }
 
-    private async Task CommitAsync(IReadOnlyList<Pending> ordered)
+    private async Task CommitAsync(IReadOnlyList<Pending> batch)
     {
-        var channelTypes = ordered.Select(p => p.Channel).DistinctBy(c => c.Id).ToDictionary(c => c.Id, c => c.Type, StringComparer.Ordinal);
+        var channelTypes = batch.Select(p => p.Channel).DistinctBy(c => c.Id).ToDictionary(c => c.Id, c => c.Type, StringComparer.Ordinal);
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var (inserted, candidates) = await posts.CreateManyAsync(transaction, [.. ordered.Select(p => p.Post)], Mentions.ScopeOf(ordered.Select(p => p.Post), id => channelTypes[id]));
-        var created = inserted.Select((post, i) => post with { PendingPostId = ordered[i].Post.PendingPostId, Metadata = ordered[i].Post.Metadata }).ToList();
+        var (stored, candidates) = await posts.CreateManyAsync(transaction, [.. batch.Select(p => p.Post)], Mentions.ScopeOf(batch.Select(p => p.Post), id => channelTypes[id]));
+        // A resent create (its pending_post_id already made a post) gets the original and adds nothing: no event,
+        // no count, no thread change. Only the posts made now go on.
+        var ordered = new List<Pending>(batch.Count);
+        var created = new List<Post>(batch.Count);
+        var repeats = new List<(Pending Pending, Post Original)>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (stored[i].Id == batch[i].Post.Id)
+            {
+                ordered.Add(batch[i]);
+                created.Add(stored[i] with { PendingPostId = batch[i].Post.PendingPostId, Metadata = batch[i].Post.Metadata });
+            }
+            else
+            {
+                repeats.Add((batch[i], stored[i]));
+            }
+        }
         var members = candidates.ToLookup(c => c.ChannelId, StringComparer.Ordinal);
         var mentioned = new IReadOnlySet<string>[ordered.Count];
         var events = new List<ClusterEvent>(ordered.Count * 2);
@@ -132,6 +151,10 @@ public sealed partial class PostWriter(NpgsqlDataSource db, PostStore posts, Rep
         for (var i = 0; i < ordered.Count; i++)
         {
             ordered[i].Done.TrySetResult(created[i]);
+        }
+        foreach (var (pending, original) in repeats)
+        {
+            pending.Done.TrySetResult(original);
         }
     }
 

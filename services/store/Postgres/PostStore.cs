@@ -23,6 +23,9 @@ public sealed partial class PostStore(NpgsqlDataSource db)
     /// Inserts several posts in the given order (which becomes their seq order) in the caller's transaction and, in
     /// the same round trip, reads the channel members they may mention (<paramref name="scope"/>). Returns the posts
     /// in that order. Their channels' counters are left to <see cref="CountInChannelsAndCommitAsync"/>.
+    /// A post whose author already used its pending_post_id (an earlier batch, another node, or earlier in this
+    /// batch) is not inserted: the original comes back in its place, told apart by its other id. A concurrent insert
+    /// of the same key waits for the other transaction and then finds its post.
     /// </summary>
     public async Task<(IReadOnlyList<Post> Posts, IReadOnlyList<MentionCandidate> Candidates)> CreateManyAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> posts, MentionScope scope)
     {
@@ -32,12 +35,13 @@ public sealed partial class PostStore(NpgsqlDataSource db)
             BatchCommands =
             {
                 new NpgsqlBatchCommand($"""
-                    INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, file_ids, search_vector)
-                    SELECT p.id, p.at, p.at, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, p.file_ids::jsonb, {PostSearchStore.VectorOf("p.message")}
+                    INSERT INTO posts (id, create_at, update_at, user_id, channel_id, root_id, message, type, props, hashtags, file_ids, pending_post_id, search_vector)
+                    SELECT p.id, p.at, p.at, p.user_id, p.channel_id, p.root_id, p.message, p.type, p.props::jsonb, p.hashtags, p.file_ids::jsonb, p.pending_post_id, {PostSearchStore.VectorOf("p.message")}
                     FROM (SELECT u.*, {DbNowMs} AS at
-                          FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                               WITH ORDINALITY AS u(id, user_id, channel_id, root_id, message, type, props, hashtags, file_ids, n)) p
+                          FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                               WITH ORDINALITY AS u(id, user_id, channel_id, root_id, message, type, props, hashtags, file_ids, pending_post_id, n)) p
                     ORDER BY p.n
+                    ON CONFLICT (user_id, pending_post_id) WHERE pending_post_id <> '' DO NOTHING
                     RETURNING {Columns}
                     """)
                 {
@@ -52,6 +56,7 @@ public sealed partial class PostStore(NpgsqlDataSource db)
                         Text([.. posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.Props))]),
                         Text([.. posts.Select(p => p.Hashtags)]),
                         Text([.. posts.Select(p => System.Text.Json.JsonSerializer.Serialize(p.FileIds ?? []))]),
+                        Text([.. posts.Select(p => p.PendingPostId)]),
                     },
                 },
                 // Deactivated users are never mentioned. Users with keywords of their own are few (an index of
@@ -98,7 +103,31 @@ public sealed partial class PostStore(NpgsqlDataSource db)
                 candidates.Add(parseCandidate(reader));
             }
         }
-        return ([.. posts.Select(p => created[p.Id])], candidates);
+        var repeated = posts.Where(p => !created.ContainsKey(p.Id)).ToList();
+        var originals = repeated.Count == 0 ? [] : await OriginalsAsync(transaction, repeated);
+        return ([.. posts.Select(p => created.GetValueOrDefault(p.Id) ?? originals[(p.UserId, p.PendingPostId)])], candidates);
+    }
+
+    /// <summary>The posts that the authors' pending_post_ids already made (in the caller's transaction, so posts this batch just inserted count).</summary>
+    private static async Task<Dictionary<(string UserId, string PendingPostId), Post>> OriginalsAsync(NpgsqlTransaction transaction, IReadOnlyList<Post> repeated)
+    {
+        var found = await transaction.Connection().QueryAsync<Post>(
+            $"""
+            SELECT {Columns}, pending_post_id FROM posts
+            WHERE (user_id, pending_post_id) IN (SELECT * FROM unnest(@Users, @Keys)) AND pending_post_id <> ''
+            """,
+            new { Users = repeated.Select(p => p.UserId).ToArray(), Keys = repeated.Select(p => p.PendingPostId).ToArray() },
+            transaction);
+        return found.ToDictionary(p => (p.UserId, p.PendingPostId));
+    }
+
+    /// <summary>The post the author's pending_post_id made, if any: a resend of a create that already took effect.</summary>
+    public async Task<Post?> GetByPendingPostIdAsync(string userId, string pendingPostId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<Post>(
+            $"SELECT {Columns}, pending_post_id FROM posts WHERE user_id = @userId AND pending_post_id = @pendingPostId AND pending_post_id <> ''",
+            new { userId, pendingPostId });
     }
 
     /// <summary>

@@ -40,6 +40,17 @@ for (const route of routes) {
             assert.equal(read.create_at, post.create_at);
         });
 
+        it('createPost resent with the same pending_post_id on either node returns the original post', async () => {
+            const original = posts[0];
+            for (const node of [0, 1]) {
+                const again = await alice.on(node).createPost({channel_id: channel.id, message: original.message, pending_post_id: original.pending_post_id});
+                assert.equal(again.id, original.id);
+                assert.equal(again.create_at, original.create_at);
+                assert.equal(again.pending_post_id, original.pending_post_id);
+            }
+            // Nothing was posted twice: the order check below sees each post once.
+        });
+
         it('posts from both users on alternating nodes keep one order', async () => {
             for (let i = 1; i <= 5; i++) {
                 const author = i % 2 ? bob : alice;

@@ -176,6 +176,37 @@ public sealed class JobsTests(ClusterFixture cluster, JobsFixture fixture) : ICl
         Assert.Equal((string)one["data"]!["end_update_at"]!, (string)two["data"]!["start_update_at"]!);
         var updates = export2.Csv.Select(r => (long.Parse(r["post_update_at"], System.Globalization.CultureInfo.InvariantCulture), r["post_id"])).ToList();
         Assert.Equal(updates.Order(), updates);
+
+        // A symbolic link in the store that leads out of it is not followed by the download, whether it is the file
+        // itself or a folder on the way; a link that stays inside is.
+        var outside = Path.Combine(Path.GetTempPath(), $"outside-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(outside);
+        var via = Path.Combine(Jobs.Files, $"via-{Guid.NewGuid():N}");
+        try
+        {
+            var zip = Path.Combine(Jobs.Files, (string)two["data"]!["export_file"]!);
+            var kept = Path.Combine(Jobs.Files, $"kept-{Guid.NewGuid():N}.zip");
+            File.Move(zip, kept);
+            File.Copy(kept, Path.Combine(outside, "secret.zip"));
+            File.CreateSymbolicLink(zip, Path.Combine(outside, "secret.zip"));
+            var download = $"/api/v4/jobs/{two.Id()}/download";
+            Assert.Equal(404, (await Jobs.Admin.GetAsync(download)).Status);
+            Directory.CreateSymbolicLink(via, outside);
+            File.Delete(zip);
+            File.CreateSymbolicLink(zip, Path.Combine("..", Path.GetFileName(via), "secret.zip"));
+            Assert.Equal(404, (await Jobs.Admin.GetAsync(download)).Status);
+            File.Delete(zip);
+            File.CreateSymbolicLink(zip, Path.Combine("..", Path.GetFileName(kept)));
+            Assert.Equal(200, (await Jobs.Admin.GetAsync(download)).Status);
+        }
+        finally
+        {
+            if (new DirectoryInfo(via).LinkTarget is not null)
+            {
+                Directory.Delete(via);
+            }
+            Directory.Delete(outside, recursive: true);
+        }
     }
 
     [Fact]

@@ -76,8 +76,8 @@ public sealed class JobService(JobStore jobs, ChatConfig config)
         // Both sides resolved as the operating system would open them: a symbolic link in the store (the file or a
         // folder on the way) must not lead the download outside it; the store's root may itself be a link.
         var root = RealPath(config.FileSettings.Directory);
-        var path = RealPath(Path.Combine(root, relative));
-        if (path is null || root is null
+        var path = root is null ? null : RealPath(Path.Combine(root, relative));
+        if (root is null || path is null
             || !path.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
         {
             throw AppErrorException.NotFound("Export file");

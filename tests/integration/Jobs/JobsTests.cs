@@ -210,6 +210,36 @@ public sealed class JobsTests(ClusterFixture cluster, JobsFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Session_cleanup_deletes_expired_and_idle_web_sessions_and_keeps_live_and_mobile_ones()
+    {
+        var user = await cluster.NewUserAsync(Jobs.Api, "sessions");
+        async Task<string> LoginAsync(string deviceId)
+        {
+            var response = (await cluster.Anonymous(Jobs.Api).PostAsync("/api/v4/users/login", new { LoginId = user.Username, Password = ApiClient.DefaultPassword, DeviceId = deviceId })).Expect(200);
+            return response.Header("Token")!;
+        }
+        const string ByToken = "token_hash = sha256(convert_to($1, 'UTF8'))";
+        var expired = await LoginAsync("");
+        var idleWeb = await LoginAsync("");
+        var idleMobile = await LoginAsync("android:cleanup");
+        await Jobs.ExecuteAsync($"UPDATE sessions SET expires_at = 1 WHERE {ByToken}", expired);
+        // The default idle timeout is 30 days.
+        foreach (var token in new[] { idleWeb, idleMobile })
+        {
+            await Jobs.ExecuteAsync($"UPDATE sessions SET last_activity_at = last_activity_at - 31 * 86400000::bigint WHERE {ByToken}", token);
+        }
+
+        var job = await Jobs.CreateJobAsync("session_cleanup");
+        var done = await Jobs.WaitForStatusAsync(job.Id(), "success");
+        Assert.True(long.Parse((string)done["data"]!["removed_sessions"]!, System.Globalization.CultureInfo.InvariantCulture) >= 2);
+        foreach (var (token, kept) in new[] { (expired, false), (idleWeb, false), (idleMobile, true), (user.Token!, true) })
+        {
+            Assert.Equal(kept ? 1L : 0L, await Jobs.ScalarAsync<long>($"SELECT count(*) FROM sessions WHERE {ByToken}", token));
+        }
+        (await user.GetAsync("/api/v4/users/me")).Expect(200);
+    }
+
+    [Fact]
     public async Task Cancel_ends_a_pending_job_at_once_and_a_running_one_at_its_next_report()
     {
         var alice = await cluster.NewUserAsync(Jobs.Api, "canceler");

@@ -16,7 +16,7 @@ public sealed partial record User
     // mattermost-advisor), those of Mattermost's bundled plugins, and this repository's example plugins. A person who
     // signed up under one first would make the plugin's EnsureBot fail, so sign-up and renames refuse them.
     private static readonly HashSet<string> BotUsernames =
-        ["system-bot", "mattermost-advisor", "surveybot", "feedbackbot", "playbooks", "calls", "ai", "trigger-word", "channel-digest"];
+        ["system-bot", "mattermost-advisor", "surveybot", "feedbackbot", "playbooks", "calls", "trigger-word", "channel-digest"];
 
     public required string Id { get; init; }
     public long CreateAt { get; init; }

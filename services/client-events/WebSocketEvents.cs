@@ -270,8 +270,10 @@ public static class WebSocketEvents
     {
         public const string Name = "session_revoked";
 
-        public static ClusterEvent Create(Session session) =>
-            Record(Name, new { session.UserId }, new Broadcast { UserId = session.UserId }, session: new RevokedSession(session.Id));
+        public static ClusterEvent Create(Session session) => Create(session.Id, session.UserId);
+
+        public static ClusterEvent Create(string sessionId, string userId) =>
+            Record(Name, new { UserId = userId }, new Broadcast { UserId = userId }, session: new RevokedSession(sessionId));
     }
 
     /// <summary>

@@ -31,6 +31,11 @@ public sealed class ServiceSettings
     /// <summary>Largest accepted request body; larger ones get 413.</summary>
     public long MaximumPayloadSizeBytes { get; set; } = 300_000;
     public int SessionLengthWebInHours { get; set; } = 720;
+    /// <summary>
+    /// Minutes without a request after which a web session (one without a device id) ends, as in Mattermost
+    /// (default 30 days); 0 never. Activity is recorded at most every 5 minutes.
+    /// </summary>
+    public int SessionIdleTimeoutInMinutes { get; set; } = 43_200;
     /// <summary>Wrong passwords in a row after which password login is locked until the password is reset.</summary>
     public int MaximumLoginAttempts { get; set; } = 10;
     public int MaxPostSizeRunes { get; set; } = 16_383;

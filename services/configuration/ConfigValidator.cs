@@ -9,6 +9,8 @@ public static class ConfigValidator
         Require(ListenAddress.TryParse(s.ListenAddress, out _), "ServiceSettings.ListenAddress", $"'{s.ListenAddress}' is not host:port or :port");
         Require(s.MaximumPayloadSizeBytes is >= 1024 and <= 1L << 30, "ServiceSettings.MaximumPayloadSizeBytes", "must be between 1024 and 1073741824");
         Require(s.SessionLengthWebInHours is >= 1 and <= 24 * 365 * 10, "ServiceSettings.SessionLengthWebInHours", "must be between 1 and 87600");
+        // Mattermost's minimum: below it the 5-minute granularity of last_activity_at would end active sessions.
+        Require(s.SessionIdleTimeoutInMinutes is 0 or (>= 5 and <= 60 * 24 * 365 * 10), "ServiceSettings.SessionIdleTimeoutInMinutes", "must be 0 (never) or between 5 and 5256000");
         Require(s.MaximumLoginAttempts is >= 1 and <= 1000, "ServiceSettings.MaximumLoginAttempts", "must be between 1 and 1000");
         Require(s.MaxPostSizeRunes is >= 1 and <= 65_535, "ServiceSettings.MaxPostSizeRunes", "must be between 1 and 65535");
         Require(s.UniqueEmojiReactionLimitPerPost is >= 1 and <= 500, "ServiceSettings.UniqueEmojiReactionLimitPerPost", "must be between 1 and 500");

@@ -40,5 +40,8 @@ public static class JobTypes
     /// <summary>Removes uploads never attached to a post (FileSettings.UnattachedFileRetentionHours).</summary>
     public const string FileHousekeeping = "file_housekeeping";
 
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { DataRetention, MessageExport, SearchIndexing, FileHousekeeping };
+    /// <summary>Deletes ended sessions (expired, or idle past ServiceSettings.SessionIdleTimeoutInMinutes).</summary>
+    public const string SessionCleanup = "session_cleanup";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { DataRetention, MessageExport, SearchIndexing, FileHousekeeping, SessionCleanup };
 }

@@ -7,6 +7,7 @@ using Chat.Jobs.Files;
 using Chat.Jobs.Retention;
 using Chat.Jobs.Scheduling;
 using Chat.Jobs.Search;
+using Chat.Jobs.Sessions;
 using Chat.Jobs.Workers;
 
 namespace Chat.Jobs;
@@ -24,12 +25,14 @@ public static class JobsServiceCollectionExtensions
             .Add<DataRetentionWorker>(JobTypes.DataRetention, c => c.DataRetentionSettings.EnableMessageDeletion ? JobSchedule.Daily(c.DataRetentionSettings.DeletionJobStartTime) : null)
             .Add<MessageExportWorker>(JobTypes.MessageExport, c => c.MessageExportSettings.EnableExport ? JobSchedule.Daily(c.MessageExportSettings.DailyRunTime) : null)
             .Add<SearchIndexingWorker>(JobTypes.SearchIndexing, c => c.SearchIndexingSettings.EnableIndexing ? JobSchedule.Daily(c.SearchIndexingSettings.DailyRunTime) : null)
-            .Add<FileHousekeepingWorker>(JobTypes.FileHousekeeping, _ => JobSchedule.Every(TimeSpan.FromHours(1))));
+            .Add<FileHousekeepingWorker>(JobTypes.FileHousekeeping, _ => JobSchedule.Every(TimeSpan.FromHours(1)))
+            .Add<SessionCleanupWorker>(JobTypes.SessionCleanup, _ => JobSchedule.Every(TimeSpan.FromHours(1))));
         services.AddSingleton<DataRetentionWorker>();
         services.AddSingleton<MessageExportWorker>();
         services.AddSingleton<SearchIndexingWorker>();
         services.AddFileStorage(config);
         services.AddSingleton<FileHousekeepingWorker>();
+        services.AddSingleton<SessionCleanupWorker>();
         services.AddSingleton<SlotScheduler>();
         if (config.JobSettings.RunJobs)
         {

@@ -17,7 +17,7 @@ public sealed record BundleContents(BundleManifest Manifest, string Root, long U
 /// not gzip, not tar, truncated; absolute paths, ".." segments, entries through or as symbolic links leading out
 /// of the root, hard links to anything but an earlier file of the archive, devices and other special entries,
 /// duplicate entries; more than the limits once decompressed (counted while decompressing, so a small archive
-/// that inflates enormously stops at the limit). The manifest is plugin.json at the root, or in the archive's
+/// that inflates enormously stops at the limit; a hard link adds its file's size again, since extraction copies it). The manifest is plugin.json at the root, or in the archive's
 /// single top-level folder as Mattermost allows, and must be valid (<see cref="BundleManifest"/>), including a
 /// server executable that is a file of the bundle.
 /// </summary>
@@ -50,17 +50,17 @@ public static class BundleReader
             throw BundleException.Extract("it is not a gzip-compressed tar archive (.tar.gz)");
         }
         file.Position = 0;
-        var walk = new Walk(limits, target);
         try
         {
             await using var gzip = new GZipStream(file, CompressionMode.Decompress);
             await using var counted = new CountingStream(gzip, limits.MaxUnpackedBytes);
+            var walk = new Walk(limits, target, () => counted.Count);
             await using var tar = new TarReader(counted);
             while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
                 await walk.AddAsync(entry, cancellationToken);
             }
-            return walk.Finish(counted.Count);
+            return walk.Finish(counted.Count + walk.LinkedBytes);
         }
         catch (InvalidDataException e)
         {
@@ -82,14 +82,17 @@ public static class BundleReader
     }
 
     /// <summary>The state of one pass: what was seen so far, and where it goes when extracting.</summary>
-    private sealed class Walk(BundleLimits limits, string? target)
+    private sealed class Walk(BundleLimits limits, string? target, Func<long> decompressed)
     {
         private readonly HashSet<string> directories = new(StringComparer.Ordinal);
-        private readonly HashSet<string> files = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> files = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> links = new(StringComparer.Ordinal);
         private readonly HashSet<string> topLevel = new(StringComparer.Ordinal);
         private readonly Dictionary<string, byte[]?> manifests = new(StringComparer.Ordinal);
         private int entries;
+
+        /// <summary>What the hard links add once unpacked: each is a copy of its file, which the archive holds once.</summary>
+        public long LinkedBytes { get; private set; }
 
         public async Task AddAsync(TarEntry entry, CancellationToken cancellationToken)
         {
@@ -116,7 +119,7 @@ public static class BundleReader
             CheckAncestors(path);
             if (entry.EntryType == TarEntryType.Directory)
             {
-                if (files.Contains(path) || links.ContainsKey(path))
+                if (files.ContainsKey(path) || links.ContainsKey(path))
                 {
                     throw BundleException.Extract($"entry '{Shorten(path)}' appears twice");
                 }
@@ -128,7 +131,7 @@ public static class BundleReader
                 }
                 return;
             }
-            if (directories.Contains(path) || files.Contains(path) || links.ContainsKey(path))
+            if (directories.Contains(path) || files.ContainsKey(path) || links.ContainsKey(path))
             {
                 throw BundleException.Extract($"entry '{Shorten(path)}' appears twice");
             }
@@ -151,11 +154,16 @@ public static class BundleReader
                     }
                     break;
                 case TarEntryType.HardLink:
-                    if (!BundlePaths.TryNormalize(entry.LinkName, out var source, out _) || !files.Contains(source))
+                    if (!BundlePaths.TryNormalize(entry.LinkName, out var source, out _) || !files.TryGetValue(source, out var size))
                     {
                         throw BundleException.Extract($"hard link '{Shorten(path)}' does not point at an earlier file of the bundle ('{Shorten(entry.LinkName)}')");
                     }
-                    files.Add(path);
+                    LinkedBytes += size;
+                    if (decompressed() + LinkedBytes > limits.MaxUnpackedBytes)
+                    {
+                        throw BundleException.TooLarge($"its hard links copy {LinkedBytes} bytes, which with the rest is over the limit of {limits.MaxUnpackedBytes} bytes unpacked");
+                    }
+                    files.Add(path, size);
                     if (target is not null)
                     {
                         Directory.CreateDirectory(Path.GetDirectoryName(Local(path))!);
@@ -191,7 +199,7 @@ public static class BundleReader
                         : "The plugin bundle has no plugin.json at its root (or in its single top-level folder).");
             }
             var manifest = BundleManifest.Parse(bytes ?? throw BundleException.Manifest($"it is larger than {BundleManifest.MaxBytes} bytes"));
-            if (manifest.ServerExecutable is { } executable && !files.Contains(root.Length == 0 ? executable : $"{root}/{executable}"))
+            if (manifest.ServerExecutable is { } executable && !files.ContainsKey(root.Length == 0 ? executable : $"{root}/{executable}"))
             {
                 throw BundleException.Manifest($"server.executable '{executable}' is not a file of the bundle");
             }
@@ -204,7 +212,7 @@ public static class BundleReader
             {
                 throw BundleException.TooLarge($"entry '{Shorten(path)}' alone is {entry.Length} bytes, over the limit of {limits.MaxUnpackedBytes} bytes unpacked");
             }
-            files.Add(path);
+            files.Add(path, entry.Length);
             // The manifest is plugin.json at the root, or one level down in a single top-level folder (only the first
             // such file can be that one: duplicates are refused, and a second folder means the root is the archive's).
             var candidate = path == ManifestName
@@ -295,7 +303,7 @@ public static class BundleReader
                 {
                     throw BundleException.Extract($"entry '{Shorten(path)}' goes through symbolic link '{Shorten(ancestor)}'");
                 }
-                if (files.Contains(ancestor))
+                if (files.ContainsKey(ancestor))
                 {
                     throw BundleException.Extract($"entry '{Shorten(path)}' is inside file '{Shorten(ancestor)}'");
                 }

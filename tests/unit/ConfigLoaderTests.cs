@@ -102,6 +102,8 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("MM_SERVICESETTINGS_WEBSOCKETRESUMEWINDOWMINUTES", "1441", "ServiceSettings.WebSocketResumeWindowMinutes")]
     [InlineData("MM_SERVICESETTINGS_USERSTATUSAWAYTIMEOUT", "0", "ServiceSettings.UserStatusAwayTimeout")]
     [InlineData("MM_SERVICESETTINGS_USERSTATUSAWAYTIMEOUT", "86401", "ServiceSettings.UserStatusAwayTimeout")]
+    [InlineData("MM_SERVICESETTINGS_SESSIONIDLETIMEOUTINMINUTES", "4", "ServiceSettings.SessionIdleTimeoutInMinutes")]
+    [InlineData("MM_SERVICESETTINGS_SESSIONIDLETIMEOUTINMINUTES", "-1", "ServiceSettings.SessionIdleTimeoutInMinutes")]
     [InlineData("MM_PASSWORDSETTINGS_MINIMUMLENGTH", "4", "PasswordSettings.MinimumLength")]
     [InlineData("MM_CLUSTERSETTINGS_CLUSTERNAME", " ", "ClusterSettings.ClusterName")]
     [InlineData("MM_PLUGINSETTINGS_PLUGINS", "[1]", "PluginSettings.Plugins")]

@@ -176,6 +176,20 @@ public sealed class PluginBundleTests : IDisposable
             many.Zeros($"part{i}", Limits.MaxUnpackedBytes / 4);
         }
         Assert.Equal(413, (await Refused(many)).StatusCode);
+        // One large file and many hard links to it: the archive holds the data once, extraction copies it for each link.
+        var linked = PluginBundle.For("linked.plugin").Zeros("big", Limits.MaxUnpackedBytes / 3);
+        for (var i = 0; i < 10; i++)
+        {
+            linked.HardLink($"copy{i}", "big");
+        }
+        Assert.True(linked.ToTarGz().Length < 64 * 1024);
+        var refusedLinks = await Refused(linked);
+        Assert.Equal(413, refusedLinks.StatusCode);
+        Assert.Contains("hard links", refusedLinks.Message);
+        // Extraction stops at the link that crosses the limit, not after copying them all.
+        var target = Path.Combine(_folder, "linked");
+        await Assert.ThrowsAsync<BundleException>(() => BundleReader.ExtractAsync(Write(linked), target, Limits, default));
+        Assert.True(Directory.EnumerateFiles(target).Count() <= 3);
         var entries = PluginBundle.For("entries.plugin");
         for (var i = 0; i < Limits.MaxEntries; i++)
         {

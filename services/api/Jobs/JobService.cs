@@ -73,13 +73,47 @@ public sealed class JobService(JobStore jobs, ChatConfig config)
         {
             throw AppErrorException.BadRequest("api.job.download.not_downloadable.app_error", "This job has no file to download (only a successful message_export has one).");
         }
-        var root = Path.GetFullPath(config.FileSettings.Directory);
-        var path = Path.GetFullPath(Path.Combine(root, relative));
-        if (!path.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
+        // Both sides resolved as the operating system would open them: a symbolic link in the store (the file or a
+        // folder on the way) must not lead the download outside it; the store's root may itself be a link.
+        var root = RealPath(config.FileSettings.Directory);
+        var path = root is null ? null : RealPath(Path.Combine(root, relative));
+        if (root is null || path is null
+            || !path.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
         {
             throw AppErrorException.NotFound("Export file");
         }
         return (path, Path.GetFileName(path));
+    }
+
+    /// <summary>
+    /// realpath(3): the absolute path with every symbolic link on the way followed; null when the links loop.
+    /// Parts that do not exist are kept as they are (the existence check comes after).
+    /// </summary>
+    private static string? RealPath(string path)
+    {
+        var pending = new Stack<string>(Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse());
+        var current = Path.GetPathRoot(Path.GetFullPath(path))!;
+        for (var hops = 0; pending.TryPop(out var segment);)
+        {
+            var next = Path.Combine(current, segment);
+            if (new FileInfo(next).LinkTarget is not { } target)
+            {
+                current = next;
+                continue;
+            }
+            if (++hops > 40)
+            {
+                return null;
+            }
+            // The target is read relative to the link's folder; its parts are resolved in turn.
+            var resolved = Path.GetFullPath(target, current);
+            foreach (var part in resolved.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
+            {
+                pending.Push(part);
+            }
+            current = Path.GetPathRoot(resolved)!;
+        }
+        return current;
     }
 
     private static string ValidType(string? type) =>

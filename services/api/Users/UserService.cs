@@ -16,6 +16,20 @@ public sealed record UserPatchRequest(string? Username, string? Email, string? N
 
 public sealed record UpdatePasswordRequest(string? CurrentPassword, string? NewPassword);
 
+/// <summary>
+/// A session as Mattermost's API shows it (model.Session, sanitized: no token). The CSRF token, which Mattermost
+/// keeps in props, is left out: an admin listing someone's sessions has no use for it.
+/// </summary>
+public sealed record SessionInfo(
+    string Id, string Token, long CreateAt, long ExpiresAt, long LastActivityAt, string UserId, string DeviceId, string Roles,
+    bool IsOauth, bool ExpiredNotify, Dictionary<string, string> Props, bool Local)
+{
+    public static SessionInfo From(Session s) =>
+        new(s.Id, "", s.CreateAt, s.ExpiresAt, s.LastActivityAt, s.UserId, s.DeviceId, s.Roles, false, false, [], false);
+}
+
+public sealed record RevokeSessionRequest(string? SessionId);
+
 public sealed record LoginRequest(string? LoginId, string? Password, string? DeviceId);
 
 /// <summary>A successful login: the user, and the secrets the endpoint hands out as header and cookies.</summary>
@@ -33,6 +47,10 @@ public sealed class UserService(UserStore users, SessionStore sessions, Preferen
         if (user.IsValid() is { } invalid)
         {
             throw invalid;
+        }
+        if (User.IsReservedForBot(user.Username))
+        {
+            throw User.ReservedForBot(user.Username);
         }
         var password = request.Password ?? "";
         if (User.IsValidPassword(password, config.PasswordSettings.MinimumLength) is { } invalidPassword)
@@ -193,6 +211,50 @@ public sealed class UserService(UserStore users, SessionStore sessions, Preferen
         tx => sessions.DeleteAsync(tx, session.Id),
         deleted => deleted ? [WebSocketEvents.SessionRevoked.Create(session)] : []);
 
+    /// <summary>Mattermost's sessions list: at most this many, the most recently active first.</summary>
+    public const int MaxListedSessions = 1000;
+
+    /// <summary>GET /users/{id}/sessions: the user's own, or anyone's with edit_other_users (Mattermost's SessionHasPermissionToUser).</summary>
+    public async Task<IEnumerable<SessionInfo>> ListSessionsAsync(string userId, Session caller)
+    {
+        DemandSessionsOf(userId, caller);
+        return (await sessions.ListByUserAsync(userId, MaxListedSessions)).Select(SessionInfo.From);
+    }
+
+    /// <summary>
+    /// POST /users/{id}/sessions/revoke: the session stops working on every api node at once (its cache entries are
+    /// invalidated through the outbox) and every realtime node closes its sockets (session_revoked).
+    /// </summary>
+    public async Task RevokeSessionAsync(string userId, string? sessionId, Session caller)
+    {
+        DemandSessionsOf(userId, caller);
+        if (sessionId is null || !Ids.IsValid(sessionId))
+        {
+            throw AppErrorException.InvalidParam("session_id");
+        }
+        var session = await sessions.GetAsync(sessionId)
+            ?? throw AppErrorException.BadRequest("app.session.get.app_error", "Unable to find the session.");
+        if (session.UserId != userId)
+        {
+            throw AppErrorException.BadRequest("api.context.invalid_url_param.app_error", "Invalid or missing user_id in request URL.");
+        }
+        await outbox.WriteAsync(
+            tx => sessions.DeleteAsync(tx, session.Id),
+            deleted => deleted ? [WebSocketEvents.SessionRevoked.Create(session)] : []);
+    }
+
+    /// <summary>POST /users/{id}/sessions/revoke/all: every session of the user, the caller's own included when it is theirs.</summary>
+    public async Task RevokeAllSessionsAsync(string userId, Session caller)
+    {
+        DemandSessionsOf(userId, caller);
+        await outbox.WriteAsync(
+            tx => sessions.DeleteAllAsync(tx, userId),
+            ids => [.. ids.Select(id => WebSocketEvents.SessionRevoked.Create(id, userId))]);
+    }
+
+    private static void DemandSessionsOf(string userId, Session caller) =>
+        Access.Demand(caller.UserId == userId || caller.HasPermission(Permissions.EditOtherUsers));
+
     public async Task<User> GetAsync(string id, Session caller) =>
         Sanitize(await users.GetAsync(id) ?? throw AppErrorException.NotFound("User"), caller);
 
@@ -251,6 +313,10 @@ public sealed class UserService(UserStore users, SessionStore sessions, Preferen
         if (patched.IsValid() is { } invalid)
         {
             throw invalid;
+        }
+        if (patched.Username != user.Username && !user.IsBot && User.IsReservedForBot(patched.Username))
+        {
+            throw User.ReservedForBot(patched.Username);
         }
         patched = patched with
         {

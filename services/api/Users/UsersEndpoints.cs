@@ -27,6 +27,9 @@ public static class UsersEndpoints
         users.MapPut("/{userId}/patch", PatchAsync);
         users.MapPut("/{userId}/password", UpdatePasswordAsync);
         users.MapGet("/username/{username}", GetByUsernameAsync);
+        users.MapGet("/{userId}/sessions", ListSessionsAsync);
+        users.MapPost("/{userId}/sessions/revoke", RevokeSessionAsync);
+        users.MapPost("/{userId}/sessions/revoke/all", RevokeAllSessionsAsync);
     }
 
     /// <summary>Open sign-up needs no session; with one (an admin creating a user) it is authenticated as usual.</summary>
@@ -68,6 +71,21 @@ public static class UsersEndpoints
     {
         var id = userId == "me" ? session.UserId : Input.Id(userId, "user_id");
         return TypedResults.Ok(await service.PatchAsync(id, Input.Body(body), session));
+    }
+
+    private static async Task<Ok<IEnumerable<SessionInfo>>> ListSessionsAsync(string userId, Session session, UserService service) =>
+        TypedResults.Ok(await service.ListSessionsAsync(userId == "me" ? session.UserId : Input.Id(userId, "user_id"), session));
+
+    private static async Task<Ok<StatusOk>> RevokeSessionAsync(string userId, RevokeSessionRequest? body, Session session, UserService service)
+    {
+        await service.RevokeSessionAsync(userId == "me" ? session.UserId : Input.Id(userId, "user_id"), Input.Body(body).SessionId, session);
+        return TypedResults.Ok(StatusOk.Instance);
+    }
+
+    private static async Task<Ok<StatusOk>> RevokeAllSessionsAsync(string userId, Session session, UserService service)
+    {
+        await service.RevokeAllSessionsAsync(userId == "me" ? session.UserId : Input.Id(userId, "user_id"), session);
+        return TypedResults.Ok(StatusOk.Instance);
     }
 
     private static async Task<Ok<User>> GetByUsernameAsync(string username, Session session, UserService service) =>

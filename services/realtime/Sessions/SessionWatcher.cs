@@ -6,11 +6,12 @@ using Npgsql;
 namespace Chat.Realtime.Sessions;
 
 /// <summary>
-/// Closes sockets whose session has ended without a revocation event reaching this node: expired, deleted
-/// directly, or its user deactivated. Revocations the api publishes close sockets at once (see
-/// <see cref="EventDispatcher"/>); this sweep is the safety net, one query per round for the whole node.
+/// Closes sockets whose session has ended without a revocation event reaching this node: expired, idle past
+/// ServiceSettings.SessionIdleTimeoutInMinutes, deleted directly, or its user deactivated. Revocations the api
+/// publishes close sockets at once (see <see cref="EventDispatcher"/>); this sweep is the safety net, one query per
+/// round for the whole node.
 /// </summary>
-internal sealed partial class SessionWatcher(NpgsqlDataSource dataSource, ConnectionRegistry registry, RealtimeOptions options, ILogger<SessionWatcher> logger) : BackgroundService
+internal sealed partial class SessionWatcher(SessionStore sessions, ConnectionRegistry registry, RealtimeOptions options, ILogger<SessionWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,20 +36,7 @@ internal sealed partial class SessionWatcher(NpgsqlDataSource dataSource, Connec
         {
             return;
         }
-        await using var command = dataSource.CreateCommand("""
-            SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.id = ANY($1) AND s.expires_at > $2 AND u.delete_at = 0
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = open.Select(c => c.SessionId).Distinct().ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = ChatDatabase.NowMs() });
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                live.Add(reader.GetString(0));
-            }
-        }
+        var live = await sessions.LiveAmongAsync([.. open.Select(c => c.SessionId).Distinct()], ChatDatabase.NowMs(), cancellationToken);
         foreach (var connection in open.Where(c => !live.Contains(c.SessionId)))
         {
             LogEnded(connection.Id, connection.UserId);

@@ -48,6 +48,15 @@ public sealed class InvalidatingCache<TKey, TValue>(TimeSpan timeToLive, int cap
         return value;
     }
 
+    /// <summary>Replaces a cached value (keeping its expiry) if it is still there; nothing is added.</summary>
+    public void Replace(TKey key, TValue value)
+    {
+        if (entries.TryGetValue(key, out var entry))
+        {
+            entries.TryUpdate(key, entry with { Value = value }, entry);
+        }
+    }
+
     public void Remove(TKey key)
     {
         Interlocked.Increment(ref generation);

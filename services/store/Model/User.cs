@@ -10,7 +10,13 @@ public sealed partial record User
     public const int MaxPasswordLength = 256;
 
     // Names Mattermost reserves for mentions and system use.
-    private static readonly HashSet<string> ReservedUsernames = ["all", "channel", "here", "matterbot", "system", "surveybot", "feedbackbot"];
+    private static readonly HashSet<string> ReservedUsernames = ["all", "channel", "here", "matterbot", "system"];
+
+    // Bot accounts the server or a plugin creates on first use (EnsureBot): Mattermost's own (system-bot,
+    // mattermost-advisor), those of Mattermost's bundled plugins, and this repository's example plugins. A person who
+    // signed up under one first would make the plugin's EnsureBot fail, so sign-up and renames refuse them.
+    private static readonly HashSet<string> BotUsernames =
+        ["system-bot", "mattermost-advisor", "surveybot", "feedbackbot", "playbooks", "calls", "trigger-word", "channel-digest"];
 
     public required string Id { get; init; }
     public long CreateAt { get; init; }
@@ -61,6 +67,12 @@ public sealed partial record User
 
     /// <summary>Usernames are kept trimmed and in lower case, so they compare as Mattermost compares them.</summary>
     public static string NormalizeUsername(string? username) => (username ?? "").Trim().ToLowerInvariant();
+
+    /// <summary>Whether only a bot may be named <paramref name="username"/> (normalized).</summary>
+    public static bool IsReservedForBot(string username) => BotUsernames.Contains(username);
+
+    public static AppErrorException ReservedForBot(string username) => AppErrorException.BadRequest(
+        "model.user.is_valid.username.app_error", $"The username {username} is reserved for a bot account.");
 
     public static string NormalizeEmail(string? email) => (email ?? "").Trim().ToLowerInvariant();
 

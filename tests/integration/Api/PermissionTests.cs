@@ -100,6 +100,18 @@ public sealed class PermissionTests(ClusterFixture cluster)
         // The same password again, so no later cell's login is affected.
         new("PUT /users/me/password", _ => new(HttpMethod.Put, "/api/v4/users/me/password", new { CurrentPassword = ApiClient.DefaultPassword, NewPassword = ApiClient.DefaultPassword }), 401, 200, 200, 200, 200),
         new("PUT /users/{other}/password", w => new(HttpMethod.Put, $"/api/v4/users/{w.Owner.UserId}/password", new { NewPassword = ApiClient.DefaultPassword }), 401, 403, 403, 403, 200),
+        new("GET /users/me/sessions", _ => new(HttpMethod.Get, "/api/v4/users/me/sessions"), 401, 200, 200, 200, 200),
+        new("GET /users/{other}/sessions", w => new(HttpMethod.Get, $"/api/v4/users/{w.Owner.UserId}/sessions"), 401, 403, 403, 403, 200),
+        // A second session of the caller's (the owner's for the anonymous caller), so the caller's own keeps working.
+        new("POST /users/me/sessions/revoke (own)", async (w, role) =>
+            new(HttpMethod.Post, "/api/v4/users/me/sessions/revoke", new { SessionId = await SecondSessionAsync(w.Callers[role].Username is null ? w.Owner : w.Callers[role]) }),
+            [401, 200, 200, 200, 200]),
+        new("POST /users/{other}/sessions/revoke", async (w, _) =>
+            new(HttpMethod.Post, $"/api/v4/users/{w.Owner.UserId}/sessions/revoke", new { SessionId = await SecondSessionAsync(w.Owner) }),
+            [401, 403, 403, 403, 200]),
+        new("POST /users/{other}/sessions/revoke/all", async (w, _) =>
+            new(HttpMethod.Post, $"/api/v4/users/{(await ApiClient.NewUserAsync(w.Owner.Http, w.Owner.BaseUrl)).UserId}/sessions/revoke/all"),
+            [401, 403, 403, 403, 200]),
         new("POST /posts (private)", w => new(HttpMethod.Post, "/api/v4/posts", new { ChannelId = w.PrivateId, Message = "hello" }), 401, 403, 403, 201, 201),
         new("POST /posts (public, not joined)", w => new(HttpMethod.Post, "/api/v4/posts", new { ChannelId = w.LobbyId, Message = "hello" }), 401, 403, 403, 403, 201),
         new("GET /posts/{id} (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}"), 401, 403, 403, 200, 200),
@@ -406,6 +418,15 @@ public sealed class PermissionTests(ClusterFixture cluster)
 
     private static async Task<string> NameOfAsync(World world, string path) =>
         (string)(await world.Owner.GetAsync(path)).Expect(200).Json["name"]!;
+
+    /// <summary>Logs <paramref name="user"/> in once more; the new session's id.</summary>
+    private static async Task<string> SecondSessionAsync(ApiClient user)
+    {
+        var second = user.Anonymous();
+        await second.LoginAsync(user.Username!);
+        var sessions = (await second.GetAsync("/api/v4/users/me/sessions")).Expect(200).Json.AsArray();
+        return (string)sessions.OrderByDescending(s => (long)s!["create_at"]!).First()!["id"]!;
+    }
 
     private async Task<ApiClient> FreshSessionAsync(ApiClient user)
     {

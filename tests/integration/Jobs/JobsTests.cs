@@ -176,6 +176,67 @@ public sealed class JobsTests(ClusterFixture cluster, JobsFixture fixture) : ICl
         Assert.Equal((string)one["data"]!["end_update_at"]!, (string)two["data"]!["start_update_at"]!);
         var updates = export2.Csv.Select(r => (long.Parse(r["post_update_at"], System.Globalization.CultureInfo.InvariantCulture), r["post_id"])).ToList();
         Assert.Equal(updates.Order(), updates);
+
+        // A symbolic link in the store that leads out of it is not followed by the download, whether it is the file
+        // itself or a folder on the way; a link that stays inside is.
+        var outside = Path.Combine(Path.GetTempPath(), $"outside-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(outside);
+        var via = Path.Combine(Jobs.Files, $"via-{Guid.NewGuid():N}");
+        try
+        {
+            var zip = Path.Combine(Jobs.Files, (string)two["data"]!["export_file"]!);
+            var kept = Path.Combine(Jobs.Files, $"kept-{Guid.NewGuid():N}.zip");
+            File.Move(zip, kept);
+            File.Copy(kept, Path.Combine(outside, "secret.zip"));
+            File.CreateSymbolicLink(zip, Path.Combine(outside, "secret.zip"));
+            var download = $"/api/v4/jobs/{two.Id()}/download";
+            Assert.Equal(404, (await Jobs.Admin.GetAsync(download)).Status);
+            Directory.CreateSymbolicLink(via, outside);
+            File.Delete(zip);
+            File.CreateSymbolicLink(zip, Path.Combine("..", Path.GetFileName(via), "secret.zip"));
+            Assert.Equal(404, (await Jobs.Admin.GetAsync(download)).Status);
+            File.Delete(zip);
+            File.CreateSymbolicLink(zip, Path.Combine("..", Path.GetFileName(kept)));
+            Assert.Equal(200, (await Jobs.Admin.GetAsync(download)).Status);
+        }
+        finally
+        {
+            if (new DirectoryInfo(via).LinkTarget is not null)
+            {
+                Directory.Delete(via);
+            }
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Session_cleanup_deletes_expired_and_idle_web_sessions_and_keeps_live_and_mobile_ones()
+    {
+        var user = await cluster.NewUserAsync(Jobs.Api, "sessions");
+        async Task<string> LoginAsync(string deviceId)
+        {
+            var response = (await cluster.Anonymous(Jobs.Api).PostAsync("/api/v4/users/login", new { LoginId = user.Username, Password = ApiClient.DefaultPassword, DeviceId = deviceId })).Expect(200);
+            return response.Header("Token")!;
+        }
+        const string ByToken = "token_hash = sha256(convert_to($1, 'UTF8'))";
+        var expired = await LoginAsync("");
+        var idleWeb = await LoginAsync("");
+        var idleMobile = await LoginAsync("android:cleanup");
+        await Jobs.ExecuteAsync($"UPDATE sessions SET expires_at = 1 WHERE {ByToken}", expired);
+        // The default idle timeout is 30 days.
+        foreach (var token in new[] { idleWeb, idleMobile })
+        {
+            await Jobs.ExecuteAsync($"UPDATE sessions SET last_activity_at = last_activity_at - 31 * 86400000::bigint WHERE {ByToken}", token);
+        }
+
+        var job = await Jobs.CreateJobAsync("session_cleanup");
+        var done = await Jobs.WaitForStatusAsync(job.Id(), "success");
+        Assert.True(long.Parse((string)done["data"]!["removed_sessions"]!, System.Globalization.CultureInfo.InvariantCulture) >= 2);
+        foreach (var (token, kept) in new[] { (expired, false), (idleWeb, false), (idleMobile, true), (user.Token!, true) })
+        {
+            Assert.Equal(kept ? 1L : 0L, await Jobs.ScalarAsync<long>($"SELECT count(*) FROM sessions WHERE {ByToken}", token));
+        }
+        (await user.GetAsync("/api/v4/users/me")).Expect(200);
     }
 
     [Fact]

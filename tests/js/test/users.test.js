@@ -98,6 +98,27 @@ for (const route of routes) {
             assert.equal((await carol.on(1).getMe()).id, carol.id);
         });
 
+        it('Client4 lists a user\'s sessions and revokes one on every node', async () => {
+            const last = route.urls.length - 1;
+            const second = clientAt(route.urls[last]);
+            await second.login(bob.username, PASSWORD);
+            const sessions = await bob.on(0).getSessions(bob.id);
+            assert.ok(sessions.length >= 2);
+            for (const s of sessions) {
+                assert.match(s.id, ID);
+                assert.equal(s.token, '', 'tokens are never listed');
+                assert.equal(s.user_id, bob.id);
+            }
+            const newest = sessions.reduce((a, b) => (a.create_at > b.create_at ? a : b));
+            await rejectsWithAppError(alice.on(0).getSessions(bob.id), 403, 'api.context.permissions.app_error');
+            await rejectsWithAppError(alice.on(0).revokeSession(bob.id, newest.id), 403, 'api.context.permissions.app_error');
+            assert.equal((await bob.on(0).revokeSession(bob.id, newest.id)).status, 'OK');
+            for (let i = 0; i < route.urls.length; i++) {
+                await rejectsWithAppError(clientAt(route.urls[i], second.getToken()).getMe(), 401, 'api.context.session_expired.app_error');
+                assert.equal((await bob.on(i).getMe()).id, bob.id);
+            }
+        });
+
         it('duplicate usernames and bad sign-ups are AppErrors', async () => {
             const anonymous = clientAt(route.urls[1 % route.urls.length]);
             await rejectsWithAppError(anonymous.createUser({

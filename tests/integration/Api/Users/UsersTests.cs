@@ -7,6 +7,19 @@ namespace Chat.IntegrationTests;
 public sealed class UsersTests(ClusterFixture cluster)
 {
     [Fact]
+    public async Task Usernames_reserved_for_bots_are_refused_at_sign_up_and_rename()
+    {
+        foreach (var name in new[] { "trigger-word", "Channel-Digest", "system-bot", "surveybot" })
+        {
+            var refused = (await cluster.Anonymous(cluster.Api1).PostAsync("/api/v4/users", new { Username = name, Email = $"{Unique.Username()}@example.com", Password = ApiClient.DefaultPassword })).Expect(400);
+            Assert.Equal("model.user.is_valid.username.app_error", (string?)refused.Json["id"]);
+        }
+        var user = await cluster.NewUserAsync(cluster.Api2, "renamer");
+        Assert.Equal("model.user.is_valid.username.app_error", (string?)(await user.PutAsync("/api/v4/users/me/patch", new { Username = "trigger-word" })).Expect(400).Json["id"]);
+        (await cluster.Admin.PutAsync($"/api/v4/users/{user.UserId}/patch", new { Username = "channel-digest" })).Expect(400);
+    }
+
+    [Fact]
     public async Task Sign_up_on_one_node_and_log_in_on_the_other()
     {
         var name = Unique.Username();

@@ -96,6 +96,29 @@ public sealed class CustomEmojiTests(RealtimeFixture cluster) : IAsyncLifetime
         (await alice.DeleteAsync("/api/v4/emoji/not-an-id")).Expect(400);
     }
 
+    [Fact]
+    public async Task A_profile_picture_change_on_one_node_reaches_sockets_on_the_other_as_user_updated()
+    {
+        var alice = await cluster.NewUserAsync(cluster.Api1);
+        var bob = await cluster.NewUserAsync(cluster.Api2);
+        await using var socket = await MattermostSocket.ConnectAsync(cluster.Realtime2.BaseUrl, bob.Token);
+        await socket.WaitForAsync("hello");
+
+        var form = new MultipartFormDataContent { { new ByteArrayContent(TestFiles.Png(64, 64)), "image", "me.png" } };
+        (await alice.SendAsync(HttpMethod.Post, $"/api/v4/users/{alice.UserId}/image", form)).Expect(200);
+        var updated = await socket.WaitForAsync("user_updated", e => (string?)e["data"]!["user"]!["id"] == alice.UserId);
+        var at = (long)updated["data"]!["user"]!["last_picture_update"]!;
+        Assert.True(at > 0);
+        Assert.Null(updated["data"]!["user"]!["password"]);
+        // The other api node serves the new picture under the etag the event announced.
+        var image = await bob.On(cluster.Api2.BaseUrl).DownloadAsync($"/api/v4/users/{alice.UserId}/image?_={at}");
+        Assert.Equal($"\"{alice.UserId}.{at}\"", image.Response.Headers.ETag?.Tag);
+
+        (await alice.On(cluster.Api2.BaseUrl).DeleteAsync($"/api/v4/users/{alice.UserId}/image")).Expect(200);
+        var reset = await socket.WaitForAsync("user_updated", e => (string?)e["data"]!["user"]!["id"] == alice.UserId && (long)e["data"]!["user"]!["last_picture_update"]! < 0);
+        Assert.NotNull(reset);
+    }
+
     /// <summary>Client4.createCustomEmoji's request: the image under "image", then the emoji's JSON under "emoji".</summary>
     internal static Task<ApiResponse> CreateAsync(ApiClient client, string name, byte[] image, string fileName = "emoji.png", string? creatorId = null) =>
         client.SendAsync(HttpMethod.Post, "/api/v4/emoji", Form(name, creatorId ?? client.UserId, image, fileName));

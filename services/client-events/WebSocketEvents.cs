@@ -207,6 +207,14 @@ public static class WebSocketEvents
         public static ClusterEvent Create(User user) => Record(Name, new { User = user }, Broadcast.Everyone);
     }
 
+    /// <summary>A custom emoji created, to everyone; data.emoji is the emoji as a JSON string, as in Mattermost.</summary>
+    public static class EmojiAdded
+    {
+        public const string Name = "emoji_added";
+
+        public static ClusterEvent Create(Emoji emoji) => Record(Name, new { Emoji = Json(emoji) }, Broadcast.Everyone);
+    }
+
     /// <summary>Preferences saved, to their user. data.preferences is the list as a JSON string, as in Mattermost.</summary>
     public static class PreferencesChanged
     {

@@ -50,6 +50,8 @@ public sealed class ServiceSettings
     public bool EnableChannelViewedMessages { get; set; } = true;
     /// <summary>How many different emoji one post's reactions may use (Mattermost's default, 50).</summary>
     public int UniqueEmojiReactionLimitPerPost { get; set; } = 50;
+    /// <summary>Whether users may create custom emoji (and every emoji route answers); Mattermost's default since 7.0, on.</summary>
+    public bool EnableCustomEmoji { get; set; } = true;
 }
 
 public sealed class TeamSettings

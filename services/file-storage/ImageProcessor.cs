@@ -124,6 +124,38 @@ public sealed class ImageProcessor
         }
     }
 
+    /// <summary>Mattermost's custom emoji size: larger images are scaled down to fit this square.</summary>
+    public const int EmojiSize = 128;
+
+    /// <summary>Mattermost's largest custom emoji upload, in either dimension, before scaling.</summary>
+    public const int EmojiMaxOriginalSize = 1028;
+
+    /// <summary>
+    /// A custom emoji image from an upload whose header was checked (at most <see cref="EmojiMaxOriginalSize"/> a
+    /// side): scaled to fit <see cref="EmojiSize"/> as PNG. Null when it does not decode. Images that already fit are
+    /// stored as uploaded (animated GIFs stay animated); a larger GIF keeps its first frame only.
+    /// </summary>
+    public async Task<byte[]?> EmojiImageAsync(Stream source, CancellationToken cancellationToken)
+    {
+        await decoders.WaitAsync(cancellationToken);
+        try
+        {
+            using var image = await Image.LoadAsync(configuration, source, cancellationToken);
+            image.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(EmojiSize, EmojiSize), Mode = ResizeMode.Max, Sampler = KnownResamplers.Lanczos3 }));
+            using var output = new MemoryStream();
+            await image.SaveAsPngAsync(output, cancellationToken);
+            return output.ToArray();
+        }
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or ImageFormatException)
+        {
+            return null;
+        }
+        finally
+        {
+            decoders.Release();
+        }
+    }
+
     /// <summary>
     /// The default profile image of a user: a symmetric 5x5 pattern in a colour, both from the hash of the user's id,
     /// so everyone has a distinct picture that never changes.

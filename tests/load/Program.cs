@@ -7,6 +7,7 @@ var scenarios = new Dictionary<string, Func<LoadOptions, Task<int>>>
     ["posts"] = PostsScenario.RunAsync,
     ["fanout"] = FanoutScenario.RunAsync,
     ["reads"] = ReadsScenario.RunAsync,
+    ["files"] = FilesScenario.RunAsync,
 };
 
 if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var run))

@@ -41,6 +41,10 @@ public sealed class ConfigService(LiveConfig config, IEventBus bus, NodeInfo nod
             ["ShowFullName"] = Bool(c.PrivacySettings.ShowFullName),
             ["MaxPostSize"] = c.ServiceSettings.MaxPostSizeRunes.ToString(CultureInfo.InvariantCulture),
             ["EnableCluster"] = Bool(c.ClusterSettings.Enable),
+            ["EnableCustomEmoji"] = Bool(c.ServiceSettings.EnableCustomEmoji),
+            ["EnableFileAttachments"] = Bool(c.FileSettings.EnableFileAttachments),
+            ["EnablePublicLink"] = Bool(c.FileSettings.EnablePublicLink),
+            ["MaxFileSize"] = c.FileSettings.MaxFileSize.ToString(CultureInfo.InvariantCulture),
             ["PluginsEnabled"] = Bool(c.PluginSettings.Enable),
             ["DataRetentionEnableMessageDeletion"] = Bool(c.DataRetentionSettings.EnableMessageDeletion),
         };

@@ -1,4 +1,5 @@
 using Chat.Api.Authorization;
+using Chat.Api.Files;
 using Chat.Api.Reactions;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
@@ -7,7 +8,7 @@ using Chat.Store.Postgres;
 namespace Chat.Api.Posts;
 
 /// <summary>Search over the posts of a team's channels the caller belongs to, with the full-text index.</summary>
-public sealed class PostSearchService(PostSearchStore search, TeamStore teams, PostReactionMetadata reactionMetadata)
+public sealed class PostSearchService(PostSearchStore search, TeamStore teams, PostReactionMetadata reactionMetadata, PostFiles postFiles)
 {
     public async Task<PostList> SearchAsync(string teamId, SearchPostsRequest request, Session caller)
     {
@@ -19,6 +20,6 @@ public sealed class PostSearchService(PostSearchStore search, TeamStore teams, P
         {
             throw AppErrorException.BadRequest("api.post.search_posts.invalid_page.app_error", $"A search pages through at most {SearchTerms.MaxResultWindow} results; narrow it down.");
         }
-        return await reactionMetadata.AddToAsync(await search.SearchAsync(teamId, caller.UserId, query, page, perPage));
+        return await reactionMetadata.AddToAsync(await postFiles.WithFilesAsync(await search.SearchAsync(teamId, caller.UserId, query, page, perPage)));
     }
 }

@@ -17,7 +17,7 @@ namespace Chat.Api.Posts;
 
 public sealed record CreatePostRequest(string? ChannelId, string? Message, string? RootId, string? PendingPostId, string? Type, Dictionary<string, JsonElement>? Props, List<string>? FileIds = null);
 
-public sealed record PatchPostRequest(string? Message, bool? IsPinned, Dictionary<string, JsonElement>? Props);
+public sealed record PatchPostRequest(string? Message, bool? IsPinned, Dictionary<string, JsonElement>? Props, List<string>? FileIds = null);
 
 public sealed record SearchPostsRequest(string? Terms, bool? IsOrSearch, int? TimeZoneOffset, int? Page, int? PerPage);
 
@@ -159,24 +159,31 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
         return await reactionMetadata.AddToAsync(await postFiles.WithFilesAsync(post));
     }
 
-    /// <summary>edit_post for one's own posts (channel members), edit_others_posts for anyone's (system admins).</summary>
+    /// <summary>
+    /// edit_post for one's own posts (channel members), edit_others_posts for anyone's (system admins). file_ids, as
+    /// Mattermost's PostPatch, replaces the post's files: those it keeps, plus the author's own unattached uploads in
+    /// the channel (others are dropped, as on create); files left out are deleted with the edit.
+    /// </summary>
     public async Task<Post> PatchAsync(string postId, PatchPostRequest request, Session caller)
     {
         var post = await posts.GetAsync(postId) ?? throw AppErrorException.NotFound("Post");
         var access = await channels.GetAccessAsync(post.ChannelId, caller.UserId) ?? throw AppErrorException.NotFound("Channel");
         Access.Demand(caller.HasChannelPermission(access, post.UserId == caller.UserId ? Permissions.EditPost : Permissions.EditOthersPosts));
-        if (request.Message is not null && (post with { Message = request.Message }).IsValid(MaxPostSizeRunes) is { } invalid)
+        var fileIds = request.FileIds is null ? null : await EditedFileIdsAsync(post, request.FileIds);
+        if ((request.Message is not null || fileIds is not null)
+            && (post with { Message = request.Message ?? post.Message, FileIds = fileIds ?? post.FileIds }).IsValid(MaxPostSizeRunes) is { } invalid)
         {
             throw invalid;
         }
-        return await StorePatchAsync(post, access.Channel, request.Message, request.IsPinned, request.Props is null ? null : Post.UserProps(request.Props));
+        return await StorePatchAsync(post, access.Channel, request.Message, request.IsPinned, request.Props is null ? null : Post.UserProps(request.Props), fileIds);
     }
 
     /// <summary>
-    /// Writes a permitted change to a post (its message, props or pin) with its post_edited event. As Mattermost's
+    /// Writes a permitted change to a post (its message, props, pin or files) with its post_edited event. As Mattermost's
     /// UpdatePost, refused for system messages and in archived channels.
     /// </summary>
-    public async Task<Post> StorePatchAsync(Post post, Channel channel, string? message, bool? isPinned, Dictionary<string, JsonElement>? props)
+    public async Task<Post> StorePatchAsync(Post post, Channel channel, string? message, bool? isPinned, Dictionary<string, JsonElement>? props,
+        IReadOnlyList<string>? fileIds = null)
     {
         if (post.IsSystemMessage)
         {
@@ -187,11 +194,26 @@ public sealed class PostService(PostStore posts, PostWriter writer, ChannelStore
             throw AppErrorException.BadRequest("api.post.update_post.can_not_update_post_in_deleted.error", "Can not update a post in a deleted channel.");
         }
         var historyId = Ids.New();
-        var attached = post.FileIds is { Count: > 0 } ? await files.GetForPostAsync(post.Id, includeDeleted: false) : [];
+        var attached = fileIds is null && post.FileIds is { Count: > 0 } ? await files.GetForPostAsync(post.Id, includeDeleted: false) : [];
         var patched = await outbox.WriteAsync(
-            async tx => await posts.PatchAsync(tx, post.Id, message, isPinned, props, historyId) is { } p ? PostFiles.With(p, attached) : null,
+            async tx => await posts.PatchAsync(tx, post.Id, message, isPinned, props, historyId, fileIds) is { } p
+                ? PostFiles.With(p, fileIds is null ? attached : await FileInfoStore.SetForPostAsync(tx, p, fileIds))
+                : null,
             p => p is null ? [] : [WebSocketEvents.PostEdited.Create(p)]);
         return patched ?? throw AppErrorException.NotFound("Post");
+    }
+
+    /// <summary>The post's files after an edit asking for <paramref name="requested"/>, in the order asked.</summary>
+    private async Task<List<string>> EditedFileIdsAsync(Post post, List<string> requested)
+    {
+        var ids = requested.Select(id => Input.Id(id, "file_ids")).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count > Post.MaxFileIds)
+        {
+            throw AppErrorException.BadRequest("model.post.is_valid.file_ids.app_error", $"A post may have at most {Post.MaxFileIds} files.");
+        }
+        var kept = (post.FileIds ?? []).ToHashSet(StringComparer.Ordinal);
+        var added = (await files.AttachableAsync([.. ids.Where(id => !kept.Contains(id))], post.UserId, post.ChannelId)).Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        return [.. ids.Where(id => kept.Contains(id) || added.Contains(id))];
     }
 
     /// <summary>delete_post for one's own posts (channel members), delete_others_posts for anyone's (team and system admins).</summary>

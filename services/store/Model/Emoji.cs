@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 
 namespace Chat.Store.Model;
@@ -24,6 +25,13 @@ public sealed partial record Emoji
     /// <summary>Mattermost's emoji name rule (letters, digits, -, +, _; 1 to 64 characters), as its URL parameters check it.</summary>
     public static bool IsValidName(string? name) => name is { Length: > 0 and <= NameMaxLength } && NamePattern().IsMatch(name);
 
+    /// <summary>
+    /// Mattermost's rule for a new custom emoji's name (model.emoji.name.app_error): letters, digits, - and _ only,
+    /// 1 to 64 characters, and not a system emoji's name.
+    /// </summary>
+    public static bool IsValidNewName([NotNullWhen(true)] string? name) =>
+        name is { Length: > 0 and <= NameMaxLength } && NewNamePattern().IsMatch(name) && !SystemNames.Contains(name);
+
     /// <summary>The custom emoji names a message shows (<c>:name:</c>), system names left out.</summary>
     public static IEnumerable<string> CustomNamesIn(string message) =>
         message.Contains(':', StringComparison.Ordinal)
@@ -40,6 +48,9 @@ public sealed partial record Emoji
 
     [GeneratedRegex("^[a-zA-Z0-9+_-]+$")]
     private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[a-zA-Z0-9_-]+$")]
+    private static partial Regex NewNamePattern();
 
     [GeneratedRegex(":([a-zA-Z0-9+_-]+):")]
     private static partial Regex InTextPattern();

@@ -33,6 +33,9 @@ public static class Permissions
     public const string ManageChannelRoles = "manage_channel_roles";
 
     public const string CreatePost = "create_post";
+    public const string CreateEmojis = "create_emojis";
+    public const string DeleteEmojis = "delete_emojis";
+    public const string DeleteOthersEmojis = "delete_others_emojis";
     public const string CreatePostPublic = "create_post_public";
     public const string EditPost = "edit_post";
     public const string EditOthersPosts = "edit_others_posts";

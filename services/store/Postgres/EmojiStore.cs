@@ -43,6 +43,26 @@ public sealed class EmojiStore(NpgsqlDataSource db)
             $"SELECT {Columns} FROM emoji WHERE name = ANY(@names) AND delete_at = 0 ORDER BY name", new { names = names.ToArray() })];
     }
 
+    /// <summary>
+    /// Saves a new emoji in the caller's transaction; null when a live emoji already has its name (the unique index
+    /// settles two nodes creating the same name at once).
+    /// </summary>
+    public static Task<Emoji?> CreateAsync(NpgsqlTransaction transaction, Emoji emoji) =>
+        transaction.Connection().QuerySingleOrDefaultAsync<Emoji>($"""
+            INSERT INTO emoji ({Columns}) VALUES (@Id, @CreateAt, @UpdateAt, 0, @CreatorId, @Name)
+            ON CONFLICT (name) WHERE delete_at = 0 DO NOTHING
+            RETURNING {Columns}
+            """, emoji, transaction);
+
+    /// <summary>Marks the emoji deleted (its name becomes free); null when it was not live.</summary>
+    public async Task<Emoji?> DeleteAsync(string id, long at)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<Emoji>($"""
+            UPDATE emoji SET delete_at = @at, update_at = @at WHERE id = @id AND delete_at = 0 RETURNING {Columns}
+            """, new { id, at });
+    }
+
     /// <summary>Emoji whose names start with (or with <paramref name="prefixOnly"/> false, contain) the term, by name.</summary>
     public async Task<IReadOnlyList<Emoji>> SearchAsync(string term, bool prefixOnly, int limit)
     {

@@ -81,6 +81,28 @@ public sealed class FileInfoStore(NpgsqlDataSource db)
         return [.. fileIds.Distinct(StringComparer.Ordinal).Where(found.ContainsKey).Select(id => found[id])];
     }
 
+    /// <summary>
+    /// An edit's new file list (in the edit's transaction, after the post row changed): the post claims the listed
+    /// uploads its author may still attach, and its files no longer listed are deleted with the edit, as a deleted
+    /// post's are. Returns the post's live files, oldest first.
+    /// </summary>
+    public static async Task<IReadOnlyList<FileInfo>> SetForPostAsync(NpgsqlTransaction transaction, Post post, IReadOnlyList<string> fileIds)
+    {
+        var connection = transaction.Connection();
+        var ids = fileIds.ToArray();
+        await connection.ExecuteAsync("""
+            UPDATE file_infos SET post_id = @Id, update_at = @UpdateAt
+            WHERE id = ANY(@ids) AND post_id = '' AND delete_at = 0 AND creator_id = @UserId AND channel_id = @ChannelId
+            """, new { post.Id, post.UpdateAt, post.UserId, post.ChannelId, ids }, transaction);
+        await connection.ExecuteAsync("""
+            UPDATE file_infos SET delete_at = @UpdateAt, update_at = @UpdateAt
+            WHERE post_id = @Id AND delete_at = 0 AND NOT (id = ANY(@ids))
+            """, new { post.Id, post.UpdateAt, ids }, transaction);
+        return [.. await connection.QueryAsync<FileInfo>($"""
+            SELECT {Columns} FROM file_infos WHERE post_id = @Id AND delete_at = 0 ORDER BY create_at, id
+            """, new { post.Id }, transaction)];
+    }
+
     /// <summary>Deletes the files of a deleted post with it (in its transaction): they are no longer readable.</summary>
     public static Task DeleteForPostAsync(NpgsqlTransaction transaction, string postId) =>
         transaction.Connection().ExecuteAsync("""

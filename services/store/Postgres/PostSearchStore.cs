@@ -21,7 +21,7 @@ public sealed class PostSearchStore(NpgsqlDataSource db, DatabaseRouter router)
     /// <summary>The vector of a message, as SQL over the named column or parameter.</summary>
     internal static string VectorOf(string message) => $"to_tsvector('{TextSearchConfig}', {message})";
 
-    private const string Columns = "p.id, p.create_at, p.update_at, p.edit_at, p.delete_at, p.is_pinned, p.user_id, p.channel_id, p.root_id, p.original_id, p.message, p.type, p.props::text AS props, p.hashtags, p.has_reactions";
+    private const string Columns = "p.id, p.create_at, p.update_at, p.edit_at, p.delete_at, p.is_pinned, p.user_id, p.channel_id, p.root_id, p.original_id, p.message, p.type, p.props::text AS props, p.hashtags, p.has_reactions, NULLIF(p.file_ids, '[]'::jsonb)::text AS file_ids";
 
     /// <summary>
     /// Posts of the team's channels the user belongs to (and of the user's direct channels) that match, newest first.

@@ -235,30 +235,38 @@ public sealed partial class PostStore(NpgsqlDataSource db)
     /// does on every edit, keeps the version it replaces as a deleted row of its own (id <paramref name="historyId"/>,
     /// original_id = the post's id, deleted at the time of the edit): the post's edit history.
     /// </summary>
-    public Task<Post?> PatchAsync(NpgsqlTransaction transaction, string id, string? message, bool? isPinned, Dictionary<string, System.Text.Json.JsonElement>? props, string historyId) =>
+    public Task<Post?> PatchAsync(NpgsqlTransaction transaction, string id, string? message, bool? isPinned, Dictionary<string, System.Text.Json.JsonElement>? props, string historyId,
+        IReadOnlyList<string>? fileIds = null) =>
         transaction.Connection().QuerySingleOrDefaultAsync<Post>($"""
             WITH t AS (SELECT {DbNowMs} AS now),
             old AS (
-                SELECT o.*, @message IS NOT NULL AND @message <> o.message AS edited
+                SELECT o.*, @message IS NOT NULL AND @message <> o.message AS new_message,
+                       (@message IS NOT NULL AND @message <> o.message) OR (@fileIds::jsonb IS NOT NULL AND @fileIds::jsonb <> o.file_ids) AS edited
                 FROM posts o WHERE o.id = @id AND o.delete_at = 0
                 FOR UPDATE
             ),
             history AS (
-                INSERT INTO posts (id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props, hashtags, search_vector)
-                SELECT @historyId, o.create_at, t.now, o.edit_at, t.now, o.is_pinned, o.user_id, o.channel_id, o.root_id, o.id, o.message, o.type, o.props, o.hashtags, o.search_vector
+                INSERT INTO posts (id, create_at, update_at, edit_at, delete_at, is_pinned, user_id, channel_id, root_id, original_id, message, type, props, hashtags, file_ids, search_vector)
+                SELECT @historyId, o.create_at, t.now, o.edit_at, t.now, o.is_pinned, o.user_id, o.channel_id, o.root_id, o.id, o.message, o.type, o.props, o.hashtags, o.file_ids, o.search_vector
                 FROM old o, t WHERE o.edited
             )
             UPDATE posts p SET
-                message = CASE WHEN o.edited THEN @message ELSE p.message END,
-                search_vector = CASE WHEN o.edited THEN {PostSearchStore.VectorOf("@message")} ELSE p.search_vector END,
+                message = CASE WHEN o.new_message THEN @message ELSE p.message END,
+                search_vector = CASE WHEN o.new_message THEN {PostSearchStore.VectorOf("@message")} ELSE p.search_vector END,
                 is_pinned = coalesce(@isPinned, p.is_pinned),
                 props = coalesce(@props::jsonb, p.props),
+                file_ids = coalesce(@fileIds::jsonb, p.file_ids),
                 edit_at = CASE WHEN o.edited THEN t.now ELSE p.edit_at END,
                 update_at = t.now
             FROM old o, t
             WHERE p.id = o.id
             RETURNING {PrefixedColumns}
-            """, new { id, message, isPinned, props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props), historyId }, transaction);
+            """, new
+        {
+            id, message, isPinned, historyId,
+            props = props is null ? null : System.Text.Json.JsonSerializer.Serialize(props),
+            fileIds = fileIds is null ? null : System.Text.Json.JsonSerializer.Serialize(fileIds),
+        }, transaction);
 
     /// <summary>Soft-deletes, as Mattermost does: the row stays so `since` readers learn of the deletion.</summary>
     public Task<Post?> DeleteAsync(NpgsqlTransaction transaction, string id) =>

@@ -20,17 +20,20 @@ public sealed class StatsStore(DatabaseRouter router)
     });
 
     /// <summary>
-    /// The channel's active members, the guests among them and its live pinned posts. Files: no post carries files
-    /// yet (attachments belong to the files issue), so a channel has none; -1 when <paramref name="countFiles"/> is
-    /// false, as Mattermost answers.
+    /// The channel's active members, the guests among them, its live pinned posts and the live files attached to its
+    /// posts (Mattermost's channel file count; uploads no post has claimed are nobody's to see yet), found through the
+    /// channel's posts and the files' post index; files_count is -1
+    /// when <paramref name="countFiles"/> is false, as Mattermost answers.
     /// </summary>
     public Task<ChannelStats> GetChannelStatsAsync(string channelId, bool countFiles) => router.ReadAsync(ReadTarget.Replica, async connection =>
     {
-        var (members, guests, pinned) = await connection.QuerySingleAsync<(long, long, long)>("""
+        var (members, guests, pinned, files) = await connection.QuerySingleAsync<(long, long, long, long)>("""
             SELECT (SELECT count(*) FROM channel_members m JOIN users u ON u.id = m.user_id WHERE m.channel_id = @channelId AND u.delete_at = 0),
                    (SELECT count(*) FROM channel_members m JOIN users u ON u.id = m.user_id WHERE m.channel_id = @channelId AND u.delete_at = 0 AND m.scheme_guest),
-                   (SELECT count(*) FROM posts WHERE channel_id = @channelId AND is_pinned AND delete_at = 0)
-            """, new { channelId });
-        return new ChannelStats { ChannelId = channelId, MemberCount = members, GuestCount = guests, PinnedPostCount = pinned, FilesCount = countFiles ? 0 : -1 };
+                   (SELECT count(*) FROM posts WHERE channel_id = @channelId AND is_pinned AND delete_at = 0),
+                   CASE WHEN @countFiles THEN (SELECT count(*) FROM posts p JOIN file_infos f ON f.post_id = p.id
+                                               WHERE p.channel_id = @channelId AND p.file_ids <> '[]' AND f.delete_at = 0) ELSE -1 END
+            """, new { channelId, countFiles });
+        return new ChannelStats { ChannelId = channelId, MemberCount = members, GuestCount = guests, PinnedPostCount = pinned, FilesCount = files };
     });
 }

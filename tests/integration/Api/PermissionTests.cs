@@ -169,6 +169,14 @@ public sealed class PermissionTests(ClusterFixture cluster)
         new("POST /emoji/names", _ => new(HttpMethod.Post, "/api/v4/emoji/names", new[] { "smile" }), 401, 200, 200, 200, 200),
         new("GET /emoji/autocomplete", _ => new(HttpMethod.Get, "/api/v4/emoji/autocomplete?name=sm"), 401, 200, 200, 200, 200),
         new("POST /emoji/search", _ => new(HttpMethod.Post, "/api/v4/emoji/search", new { Term = "sm" }), 401, 200, 200, 200, 200),
+        new("POST /emoji", (w, role) => Task.FromResult(new Request(HttpMethod.Post, "/api/v4/emoji",
+            CustomEmojiTests.Form("p" + Unique.Suffix(), w.UserId(role), TestFiles.Png(16, 16)))), [401, 200, 200, 200, 200]),
+        new("GET /emoji/{id}/image", async (w, _) =>
+            new(HttpMethod.Get, $"/api/v4/emoji/{(await CustomEmojiTests.CreateAsync(w.Owner, "p" + Unique.Suffix(), TestFiles.Png(16, 16))).Expect(200).Json.Id()}/image"),
+            [401, 200, 200, 200, 200]),
+        new("DELETE /emoji/{id} (someone else's)", async (w, _) =>
+            new(HttpMethod.Delete, $"/api/v4/emoji/{(await CustomEmojiTests.CreateAsync(w.Owner, "p" + Unique.Suffix(), TestFiles.Png(16, 16))).Expect(200).Json.Id()}"),
+            [401, 403, 403, 403, 200]),
         new("GET /posts/{id}/thread (private)", w => new(HttpMethod.Get, $"/api/v4/posts/{w.OwnerPostId}/thread"), 401, 403, 403, 200, 200),
         new("GET /users/{id}/channels/{private}/posts/unread", w => new(HttpMethod.Get, $"/api/v4/users/me/channels/{w.PrivateId}/posts/unread"), 401, 403, 403, 200, 404),
         new("GET /users/{id}/teams/{id}/threads", w => new(HttpMethod.Get, $"/api/v4/users/me/teams/{w.TeamId}/threads"), 401, 403, 200, 200, 200),
@@ -295,7 +303,9 @@ public sealed class PermissionTests(ClusterFixture cluster)
                 caller = caller.On((cell++ % 2 == 0 ? cluster.Api1 : cluster.Api2).BaseUrl);
                 var request = await test.Prepare(world, role);
                 sent.Add(request);
-                var response = await caller.SendAsync(request.Method, request.Path, request.Body);
+                var response = request.Body is HttpContent content
+                    ? await caller.SendAsync(request.Method, request.Path, content)
+                    : await caller.SendAsync(request.Method, request.Path, request.Body);
                 if (test.Cleanup is not null)
                 {
                     await test.Cleanup(world, role);

@@ -74,7 +74,10 @@ public sealed class DataRetentionTests(ClusterFixture cluster, DataRetentionFixt
         await Jobs.InsertPostsAsync(byChannel, alice.UserId!, 5, ageMs: 400 * DayMs, prefix: "channel-kept", updatedAgeMs: 0);
         var word = "gooseberry" + Unique.Suffix();
         var kept = (await alice.PostAsync("/api/v4/posts", new { ChannelId = global, Message = $"{word} stays" })).Expect(201).Json.Id();
-        var aged = (await alice.PostAsync("/api/v4/posts", new { ChannelId = global, Message = $"{word} goes" })).Expect(201).Json.Id();
+        var agedFile = await alice.UploadOneAsync(global, "old.txt", "goes with its post"u8.ToArray());
+        var aged = (await alice.PostAsync("/api/v4/posts", new { ChannelId = global, Message = $"{word} goes", FileIds = new[] { agedFile.Id() } })).Expect(201).Json.Id();
+        var agedPath = await Jobs.ScalarAsync<string>("SELECT path FROM file_infos WHERE id = $1", agedFile.Id());
+        Assert.True(File.Exists(Path.Combine(Jobs.Files, agedPath)));
         await Jobs.ExecuteAsync("UPDATE posts SET create_at = create_at - $2 WHERE id = $1", aged, 30 * HourMs);
         Assert.Equal(2, (await alice.PostAsync($"/api/v4/teams/{team1}/posts/search", new { Terms = word })).Expect(200).Json.Order().Count);
 
@@ -99,6 +102,9 @@ public sealed class DataRetentionTests(ClusterFixture cluster, DataRetentionFixt
 
         // Gone from the API and search; still there: the post that is not expired.
         Assert.Equal(404, (await alice.GetAsync($"/api/v4/posts/{aged}")).Status);
+        // Its file went with it: the row and the stored file.
+        (await alice.GetAsync($"/api/v4/files/{agedFile.Id()}/info")).Expect(404);
+        Assert.False(File.Exists(Path.Combine(Jobs.Files, agedPath)));
         (await alice.GetAsync($"/api/v4/posts/{kept}")).Expect(200);
         var page = (await alice.GetAsync($"/api/v4/channels/{global}/posts?per_page=200")).Expect(200).Json.Order();
         Assert.Contains(kept, page);

@@ -337,6 +337,34 @@ public sealed class JobsTests(ClusterFixture cluster, JobsFixture fixture) : ICl
     private Task<long> IndexScansAsync() =>
         Jobs.ScalarAsync<long>("SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'posts_search_vector'");
 
+    [Fact]
+    public async Task Exports_list_attachments_and_housekeeping_removes_only_stale_unattached_uploads()
+    {
+        var alice = await cluster.NewUserAsync(Jobs.Api, "attacher");
+        var teamId = await alice.CreateTeamAsync();
+        var channelId = await alice.CreateChannelAsync(teamId);
+        var attached = await alice.UploadOneAsync(channelId, "report.txt", "attached"u8.ToArray());
+        var stale = await alice.UploadOneAsync(channelId, "stale.txt", "never posted"u8.ToArray());
+        var fresh = await alice.UploadOneAsync(channelId, "fresh.txt", "about to be posted"u8.ToArray());
+        var postId = (await alice.PostAsync("/api/v4/posts", new { ChannelId = channelId, Message = "with a file", FileIds = new[] { attached.Id() } })).Expect(201).Json.Id();
+        await Task.Delay(1100);
+        var export = await Jobs.DownloadAsync((await RunExportAsync()).Id());
+        var listed = export.Csv.Single(r => r["post_id"] == postId)["attachments"];
+        Assert.StartsWith("report.txt (", listed, StringComparison.Ordinal);
+        var path = listed["report.txt (".Length..^1];
+        Assert.True(File.Exists(Path.Combine(Jobs.Files, path)));
+
+        // Older than FileSettings.UnattachedFileRetentionHours (24 h): the stale upload goes, row and file; the
+        // fresh one and the attached one stay.
+        var stalePath = await Jobs.ScalarAsync<string>("UPDATE file_infos SET create_at = create_at - 25 * 3600 * 1000 WHERE id = $1 RETURNING path", stale.Id());
+        Assert.True(File.Exists(Path.Combine(Jobs.Files, stalePath)));
+        await Jobs.WaitForStatusAsync((await Jobs.CreateJobAsync("file_housekeeping")).Id(), "success");
+        (await alice.GetAsync($"/api/v4/files/{stale.Id()}/info")).Expect(404);
+        Assert.False(File.Exists(Path.Combine(Jobs.Files, stalePath)));
+        (await alice.GetAsync($"/api/v4/files/{fresh.Id()}/info")).Expect(200);
+        Assert.True(File.Exists(Path.Combine(Jobs.Files, path)));
+    }
+
     private async Task<JsonNode> RunExportAsync() =>
         await Jobs.WaitForStatusAsync((await Jobs.CreateJobAsync("message_export")).Id(), "success");
 

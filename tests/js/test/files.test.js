@@ -130,3 +130,45 @@ for (const route of routes) {
         });
     });
 }
+
+for (const route of routes) {
+    describe(`custom emoji through ${route.name}`, () => {
+        it('createCustomEmoji stores the emoji and its image; getCustomEmojiImageUrl serves it on the other node; deleteCustomEmoji removes it', async () => {
+            const erin = await signUp(route.urls, 'erin', 0);
+            const frank = await signUp(route.urls, 'frank', 1);
+            const name = unique('party-');
+            const emoji = await erin.on(0).createCustomEmoji({name, creator_id: erin.id}, new Blob([DOT_PNG], {type: 'image/png'}));
+            assert.match(emoji.id, ID);
+            assert.equal(emoji.name, name);
+            assert.equal(emoji.creator_id, erin.id);
+            assert.equal((await frank.on(1).getCustomEmojiByName(name)).id, emoji.id);
+            const image = await download(frank.on(1), frank.on(1).getCustomEmojiImageUrl(emoji.id));
+            assert.equal(image.response.status, 200);
+            assert.equal(image.response.headers.get('content-type'), 'image/png');
+            assert.deepEqual(image.bytes, DOT_PNG);
+
+            await rejectsWithAppError(erin.on(1).createCustomEmoji({name, creator_id: erin.id}, new Blob([DOT_PNG], {type: 'image/png'})),
+                400, 'api.emoji.create.duplicate.app_error');
+            await rejectsWithAppError(frank.on(0).deleteCustomEmoji(emoji.id), 403);
+            await erin.on(1).deleteCustomEmoji(emoji.id);
+            await rejectsWithAppError(frank.on(0).getCustomEmoji(emoji.id), 404);
+        });
+
+        it('patchPost replaces the files; getChannelStats counts them', async () => {
+            const gina = await signUp(route.urls, 'gina', 0);
+            const team = await gina.on(0).createTeam({name: unique('emoji-'), display_name: 'Edits', type: 'O'});
+            const channel = await gina.on(1).createChannel({team_id: team.id, name: unique('edit-'), display_name: 'Edit', type: 'O'});
+            const {file_infos: [first, second]} = await gina.on(0).uploadFile(uploadForm(channel.id, [
+                {name: 'a.txt', bytes: Buffer.from('a'), type: 'text/plain'},
+                {name: 'b.txt', bytes: Buffer.from('b'), type: 'text/plain'},
+            ]));
+            const post = await gina.on(1).createPost({channel_id: channel.id, message: 'files', file_ids: [first.id]});
+            assert.equal((await gina.on(0).getChannelStats(channel.id, true)).files_count, 1);
+            const edited = await gina.on(0).patchPost({id: post.id, file_ids: [second.id]});
+            assert.deepEqual(edited.file_ids, [second.id]);
+            assert.deepEqual(edited.metadata.files.map((f) => f.id), [second.id]);
+            assert.deepEqual((await gina.on(1).getFileInfosForPost(post.id)).map((f) => f.id), [second.id]);
+            assert.equal((await gina.on(1).getChannelStats(channel.id, true)).files_count, 1);
+        });
+    });
+}

@@ -273,6 +273,48 @@ public sealed class FilesTests(ClusterFixture cluster)
         (await cluster.Anonymous(cluster.Api1).GetAsync($"/api/v4/users/{alice.UserId}/image")).Expect(401);
     }
 
+    [Fact]
+    public async Task Edits_replace_a_posts_files_and_stats_and_search_show_them()
+    {
+        var alice = await cluster.NewUserAsync(cluster.Api1, "alice");
+        var bob = await cluster.NewUserAsync(cluster.Api2, "bob");
+        var teamId = await alice.CreateTeamAsync();
+        await alice.AddToTeamAsync(teamId, bob);
+        var channelId = await alice.CreateChannelAsync(teamId, "O");
+        await alice.AddToChannelAsync(channelId, bob);
+        var first = await alice.UploadOneAsync(channelId, "first.txt", "one"u8.ToArray());
+        var second = await alice.UploadOneAsync(channelId, "second.txt", "two"u8.ToArray());
+        var bobs = await bob.UploadOneAsync(channelId, "bobs.txt", "bob's"u8.ToArray());
+        var word = "attached" + Unique.Suffix();
+        var postId = (await alice.PostAsync("/api/v4/posts", new { ChannelId = channelId, Message = $"files {word}", FileIds = new[] { first.Id() } })).Expect(201).Json.Id();
+        Assert.Equal(1, (long)(await bob.GetAsync($"/api/v4/channels/{channelId}/stats")).Expect(200).Json["files_count"]!);
+        Assert.Equal(-1, (long)(await bob.GetAsync($"/api/v4/channels/{channelId}/stats?exclude_files_count=true")).Expect(200).Json["files_count"]!);
+
+        // Search results carry metadata.files like every other post list.
+        var found = (await bob.PostAsync($"/api/v4/teams/{teamId}/posts/search", new { Terms = word })).Expect(200).Json["posts"]![postId]!;
+        Assert.Equal([first.Id()], found["metadata"]!["files"]!.Ids());
+
+        // The edit keeps the first file, adds the second, and drops someone else's upload, as Mattermost's attach does.
+        var edited = (await alice.On(cluster.Api2.BaseUrl).PutAsync($"/api/v4/posts/{postId}/patch", new { FileIds = new[] { first.Id(), second.Id(), bobs.Id() } })).Expect(200).Json;
+        Assert.Equal([first.Id(), second.Id()], edited["file_ids"]!.AsArray().Select(f => (string)f!).ToList());
+        Assert.Equal([first.Id(), second.Id()], edited["metadata"]!["files"]!.Ids());
+        Assert.True((long)edited["edit_at"]! > 0);
+        Assert.Equal($"files {word}", (string?)edited["message"]);
+        Assert.Equal(2, (long)(await bob.GetAsync($"/api/v4/channels/{channelId}/stats")).Expect(200).Json["files_count"]!);
+        Assert.Equal("", (string?)(await bob.GetAsync($"/api/v4/files/{bobs.Id()}/info")).Expect(200).Json["post_id"]);
+
+        // Removing a file deletes it with the edit; a post left with neither message nor files is refused.
+        var trimmed = (await alice.PutAsync($"/api/v4/posts/{postId}/patch", new { FileIds = new[] { second.Id() } })).Expect(200).Json;
+        Assert.Equal([second.Id()], trimmed["metadata"]!["files"]!.Ids());
+        (await bob.GetAsync($"/api/v4/files/{first.Id()}")).Expect(404);
+        Assert.Equal([second.Id()], (await bob.GetAsync($"/api/v4/posts/{postId}/files/info")).Expect(200).Json.Ids());
+        Assert.Equal(1, (long)(await bob.GetAsync($"/api/v4/channels/{channelId}/stats")).Expect(200).Json["files_count"]!);
+        Assert.Equal("model.post.is_valid.msg.app_error",
+            (string?)(await alice.PutAsync($"/api/v4/posts/{postId}/patch", new { Message = "", FileIds = Array.Empty<string>() })).Expect(400).Json["id"]);
+        (await alice.PutAsync($"/api/v4/posts/{postId}/patch", new { FileIds = new[] { "not-an-id" } })).Expect(400);
+        (await bob.PutAsync($"/api/v4/posts/{postId}/patch", new { FileIds = Array.Empty<string>() })).Expect(403);
+    }
+
     private async Task<(ApiClient Alice, ApiClient Bob, string ChannelId)> ChannelWithTwoMembersAsync(string type)
     {
         var alice = await cluster.NewUserAsync(cluster.Api1, "alice");

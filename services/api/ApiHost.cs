@@ -1,4 +1,5 @@
 using Chat.Api.Plugins;
+using Chat.Api.RateLimiting;
 using Chat.Authentication;
 using Chat.BuildingBlocks;
 using Chat.ClusterMembership;
@@ -33,6 +34,7 @@ public static class ApiHost
     {
         app.UseServiceDefaults();
         app.UseAuthentication();
+        app.UseRequestRateLimits();
         app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapApiV4();

@@ -28,6 +28,7 @@ public static class ApiV4ServiceCollectionExtensions
     public static IServiceCollection AddApiV4(this IServiceCollection services)
     {
         services.AddSingleton<IPasswordHasher<Chat.Store.Model.User>, PasswordHasher<Chat.Store.Model.User>>();
+        services.AddSingleton<RateLimiting.RequestRateLimits>();
         services.AddSingleton<Outbox>();
         services.AddSingleton<UserService>();
         services.AddSingleton<PreferenceService>();

@@ -19,6 +19,7 @@ public sealed class ChatConfig
     public DataRetentionSettings DataRetentionSettings { get; set; } = new();
     public MessageExportSettings MessageExportSettings { get; set; } = new();
     public SearchIndexingSettings SearchIndexingSettings { get; set; } = new();
+    public RateLimitSettings RateLimitSettings { get; set; } = new();
 }
 
 public sealed class ServiceSettings
@@ -52,6 +53,16 @@ public sealed class ServiceSettings
     public int UniqueEmojiReactionLimitPerPost { get; set; } = 50;
     /// <summary>Whether users may create custom emoji (and every emoji route answers); Mattermost's default since 7.0, on.</summary>
     public bool EnableCustomEmoji { get; set; } = true;
+    /// <summary>
+    /// Addresses and networks (space-separated, CIDR allowed) of the proxies in front of the nodes: only from them is
+    /// the last X-Forwarded-For hop taken as the client's address. Not a Mattermost setting (Mattermost trusts the
+    /// headers named in TrustedProxyIPHeader from anyone).
+    /// </summary>
+    public string TrustedProxies { get; set; } = "127.0.0.1/8 ::1";
+    /// <summary>Sockets one user may hold open on one realtime node; the next one is refused. Not a Mattermost setting (it sets no cap).</summary>
+    public int MaximumWebSocketConnectionsPerUser { get; set; } = 50;
+    /// <summary>Sockets one address may hold open on one realtime node before they authenticate.</summary>
+    public int MaximumUnauthenticatedWebSocketConnectionsPerAddress { get; set; } = 20;
 }
 
 public sealed class TeamSettings
@@ -159,4 +170,26 @@ public sealed class DaprSettings
     public string LockStoreName { get; set; } = "lockstore";
     /// <summary>How long the embedded event log keeps an event: a node down for longer cannot catch up from it.</summary>
     public int EventRetentionMinutes { get; set; } = 1440;
+}
+
+/// <summary>
+/// Mattermost's request rate limit (GCRA: PerSec requests a second, MaxBurst more at once), kept in each api node's
+/// memory, plus a limit on login and sign-up per address that applies even while Enable is off.
+/// </summary>
+public sealed class RateLimitSettings
+{
+    public bool Enable { get; set; }
+    public int PerSec { get; set; } = 10;
+    public int MaxBurst { get; set; } = 100;
+    /// <summary>Keys (addresses, users) remembered; the least recently seen is forgotten first.</summary>
+    public int MemoryStoreSize { get; set; } = 10_000;
+    public bool VaryByRemoteAddr { get; set; } = true;
+    /// <summary>Limit each signed-in user on their own (anonymous requests by address while VaryByRemoteAddr).</summary>
+    public bool VaryByUser { get; set; }
+    /// <summary>A request header whose value is added to the key (e.g. an API key header); empty: none.</summary>
+    public string VaryByHeader { get; set; } = "";
+    /// <summary>Logins (POST /users/login) and sign-ups (POST /users), each, one address may make a minute. Not a Mattermost setting.</summary>
+    public int LoginAndSignUpPerMinute { get; set; } = 60;
+    /// <summary>How many of those may come at once beyond the rate. Not a Mattermost setting.</summary>
+    public int LoginAndSignUpMaxBurst { get; set; } = 20;
 }

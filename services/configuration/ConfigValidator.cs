@@ -36,6 +36,16 @@ public static class ConfigValidator
         Require(dapr.EventRetentionMinutes is >= 1 and <= 60 * 24 * 90, "DaprSettings.EventRetentionMinutes", "must be between 1 and 129600");
         // Resuming replays the event log from the client's checkpoint, so the log must still hold the whole window.
         Require(s.WebSocketResumeWindowMinutes >= 1 && s.WebSocketResumeWindowMinutes <= dapr.EventRetentionMinutes, "ServiceSettings.WebSocketResumeWindowMinutes", "must be between 1 and DaprSettings.EventRetentionMinutes");
+        Require(s.MaximumWebSocketConnectionsPerUser is >= 1 and <= 10_000, "ServiceSettings.MaximumWebSocketConnectionsPerUser", "must be between 1 and 10000");
+        Require(s.MaximumUnauthenticatedWebSocketConnectionsPerAddress is >= 1 and <= 100_000, "ServiceSettings.MaximumUnauthenticatedWebSocketConnectionsPerAddress", "must be between 1 and 100000");
+        Require(TrustedNetworks.TryParse(s.TrustedProxies, out _), "ServiceSettings.TrustedProxies", $"'{s.TrustedProxies}' is not a space-separated list of addresses or networks (CIDR)");
+        var rate = config.RateLimitSettings;
+        Require(rate.PerSec is >= 1 and <= 1_000_000, "RateLimitSettings.PerSec", "must be between 1 and 1000000");
+        Require(rate.MaxBurst is >= 0 and <= 1_000_000, "RateLimitSettings.MaxBurst", "must be between 0 and 1000000");
+        Require(rate.MemoryStoreSize is >= 1 and <= 10_000_000, "RateLimitSettings.MemoryStoreSize", "must be between 1 and 10000000");
+        Require(rate.VaryByHeader.Length == 0 || System.Text.RegularExpressions.Regex.IsMatch(rate.VaryByHeader, "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$"), "RateLimitSettings.VaryByHeader", $"'{rate.VaryByHeader}' is not a header name");
+        Require(rate.LoginAndSignUpPerMinute is >= 1 and <= 6_000_000, "RateLimitSettings.LoginAndSignUpPerMinute", "must be between 1 and 6000000");
+        Require(rate.LoginAndSignUpMaxBurst is >= 0 and <= 1_000_000, "RateLimitSettings.LoginAndSignUpMaxBurst", "must be between 0 and 1000000");
         JobAndDataSettingsValidator.Validate(config);
     }
 

@@ -1,4 +1,5 @@
 using Chat.Configuration;
+using Chat.RateLimiting;
 
 namespace Chat.Realtime;
 
@@ -36,6 +37,15 @@ internal sealed class RealtimeOptions
 
     /// <summary>A socket opened without credentials must authenticate (authentication_challenge) within this time.</summary>
     public TimeSpan AuthenticationTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Actions one connection may send: 10 a second, 50 more at once (a reconnecting client's burst).</summary>
+    public RateQuota ActionRate { get; init; } = new(10, TimeSpan.FromSeconds(1), 50);
+
+    /// <summary>
+    /// user_typing on top of that: Mattermost's clients send it at most every 5 s per channel
+    /// (TimeBetweenUserTypingUpdatesMilliseconds), so 1 a second and 5 more at once leaves room for channel switching.
+    /// </summary>
+    public RateQuota TypingRate { get; init; } = new(1, TimeSpan.FromSeconds(1), 5);
 
     /// <summary>Largest action message a client may send.</summary>
     public int MaxActionBytes { get; init; } = 64 * 1024;

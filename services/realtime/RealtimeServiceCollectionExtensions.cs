@@ -22,6 +22,7 @@ public static class RealtimeServiceCollectionExtensions
         services.AddSchemaMigrations(MigrationSet.FromAssembly(typeof(RealtimeServiceCollectionExtensions).Assembly, "realtime_migrations", AdvisoryLockKeys.RealtimeMigrations));
         services.AddSingleton<CheckpointStore>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<SocketLimits>();
         services.AddSingleton<MembershipSnapshot>();
         services.AddSingleton<ConnectionLifecycle>();
         services.AddSingleton<WebSocketProtocol>();

@@ -3,6 +3,7 @@ using Chat.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
@@ -95,6 +96,7 @@ public static class ServiceDefaultsExtensions
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         var node = app.Services.GetRequiredService<NodeInfo>();
+        app.UseForwardedHeaders(ForwardedHeadersFor(app.Services.GetRequiredService<ChatConfig>().ServiceSettings));
         app.Use((context, next) =>
         {
             context.Response.OnStarting(() =>
@@ -135,6 +137,25 @@ public static class ServiceDefaultsExtensions
             await ErrorHandlingMiddleware.WriteAsync(context, context.Response.StatusCode, id, message, "");
         });
         return app;
+    }
+
+    /// <summary>
+    /// The client's address (per-address limits, logs) is the last X-Forwarded-For hop, taken only from a proxy in
+    /// ServiceSettings.TrustedProxies: the edge appends the address it saw, so earlier hops are the client's own claims.
+    /// </summary>
+    private static ForwardedHeadersOptions ForwardedHeadersFor(ServiceSettings settings)
+    {
+        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor, ForwardLimit = 1 };
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        if (TrustedNetworks.TryParse(settings.TrustedProxies, out var networks))
+        {
+            foreach (var network in networks)
+            {
+                options.KnownIPNetworks.Add(network);
+            }
+        }
+        return options;
     }
 
     /// <summary>/healthz: the process is alive. /readyz: it can serve (its dependencies answer).</summary>

@@ -17,7 +17,7 @@ namespace Chat.Realtime.Hubs;
 /// ?connection_id=&amp;sequence_number= in the hub URL gets its missed events.
 /// </summary>
 [Authorize(AuthenticationSchemes = SessionAuthenticationHandler.SchemeName)]
-internal sealed class EventsHub(ConnectionLifecycle lifecycle, IHubContext<EventsHub> hub) : Hub
+internal sealed class EventsHub(ConnectionLifecycle lifecycle, SocketLimits limits, IHubContext<EventsHub> hub) : Hub
 {
     public const string Path = "/hubs/events";
     public const string EventMethod = "event";
@@ -30,19 +30,38 @@ internal sealed class EventsHub(ConnectionLifecycle lifecycle, IHubContext<Event
             Context.Abort();
             return;
         }
-        var query = http.Request.Query;
-        var resumeId = query["connection_id"].ToString();
-        var sequenceNumber = long.TryParse(query["sequence_number"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        var connection = lifecycle.Create(new HubTransport(Context, hub));
-        Context.Items[typeof(ClientConnection)] = connection;
-        if (!await lifecycle.OpenAsync(connection, session, Ids.IsValid(resumeId) ? resumeId : null, sequenceNumber, Context.ConnectionAborted))
+        if (limits.TryOpenForUser(session.UserId) is not { } place)
         {
             Context.Abort();
+            return;
+        }
+        Context.Items[typeof(SocketLimits)] = place;
+        try
+        {
+            var query = http.Request.Query;
+            var resumeId = query["connection_id"].ToString();
+            var sequenceNumber = long.TryParse(query["sequence_number"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+            var connection = lifecycle.Create(new HubTransport(Context, hub));
+            Context.Items[typeof(ClientConnection)] = connection;
+            if (!await lifecycle.OpenAsync(connection, session, Ids.IsValid(resumeId) ? resumeId : null, sequenceNumber, Context.ConnectionAborted))
+            {
+                Context.Abort();
+            }
+        }
+        catch
+        {
+            // SignalR does not call OnDisconnectedAsync after a failed OnConnectedAsync.
+            place.Dispose();
+            throw;
         }
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        if (Context.Items.TryGetValue(typeof(SocketLimits), out var place) && place is IDisposable held)
+        {
+            held.Dispose();
+        }
         if (Context.Items.TryGetValue(typeof(ClientConnection), out var item) && item is ClientConnection connection)
         {
             await lifecycle.EndAsync(connection);

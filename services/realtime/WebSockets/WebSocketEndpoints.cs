@@ -15,7 +15,7 @@ public static class WebSocketEndpoints
         return app;
     }
 
-    private static async Task ConnectAsync(HttpContext context, WebSocketProtocol protocol, RealtimeOptions options)
+    private static async Task ConnectAsync(HttpContext context, WebSocketProtocol protocol, SocketLimits limits, RealtimeOptions options)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -42,12 +42,26 @@ public static class WebSocketEndpoints
             throw AppErrorException.Unauthorized();
         }
         var session = authentication.Succeeded ? context.Features.Get<Session>() : null;
+        // Refused before the upgrade, so a client over its cap gets an answer it can read.
+        using var place = (session is not null ? limits.TryOpenForUser(session.UserId) : limits.TryOpenUnauthenticated(Address(context)))
+            ?? throw TooManySockets();
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = options.KeepAliveInterval,
             KeepAliveTimeout = options.KeepAliveInterval,
         });
-        await protocol.RunAsync(socket, session, resumeId.Length > 0 ? resumeId : null, sequenceNumber, context.RequestAborted);
+        await protocol.RunAsync(socket, session, place, resumeId.Length > 0 ? resumeId : null, sequenceNumber, context.RequestAborted);
     }
+
+    internal static AppErrorException TooManySockets() =>
+        new(429, "api.web_socket.connect.too_many_connections.app_error", "Too many open connections. Close some and try again.");
+
+    /// <summary>The client's address, as the forwarded-headers step left it (the edge's view when it is trusted).</summary>
+    private static string Address(HttpContext context) => context.Connection.RemoteIpAddress switch
+    {
+        null => "",
+        { IsIPv4MappedToIPv6: true } mapped => mapped.MapToIPv4().ToString(),
+        var address => address.ToString(),
+    };
 }

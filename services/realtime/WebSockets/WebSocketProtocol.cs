@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Chat.BuildingBlocks.PubSub;
 using Chat.ClientEvents;
+using Chat.RateLimiting;
 using Chat.Realtime.Connections;
 using Chat.Realtime.Presence;
 using Chat.ServiceDefaults;
@@ -20,6 +21,7 @@ namespace Chat.Realtime.WebSockets;
 internal sealed partial class WebSocketProtocol(
     ConnectionLifecycle lifecycle,
     PresenceTracker presence,
+    SocketLimits limits,
     SessionStore sessions,
     ChannelStore channels,
     IEventLog log,
@@ -27,11 +29,12 @@ internal sealed partial class WebSocketProtocol(
     RealtimeOptions options,
     ILogger<WebSocketProtocol> logger)
 {
-    public async Task RunAsync(WebSocket socket, Session? session, string? resumeId, long sequenceNumber, CancellationToken requestAborted)
+    /// <param name="place">The socket's place under SocketLimits: the user's, or the address's until it authenticates.</param>
+    public async Task RunAsync(WebSocket socket, Session? session, IDisposable place, string? resumeId, long sequenceNumber, CancellationToken requestAborted)
     {
         var connection = lifecycle.Create(new WebSocketTransport(socket));
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, connection.Aborted);
-        var state = new State(resumeId, sequenceNumber);
+        var state = new State(resumeId, sequenceNumber, place, options);
         try
         {
             if (session is not null)
@@ -63,6 +66,7 @@ internal sealed partial class WebSocketProtocol(
         finally
         {
             await lifecycle.EndAsync(connection);
+            state.Place.Dispose();
         }
     }
 
@@ -147,6 +151,13 @@ internal sealed partial class WebSocketProtocol(
             return;
         }
 
+        // Every action costs the connection a share of its rate, typing a larger one: a client flooding either is
+        // answered 429 without any work (typing goes to every member of a channel on every node).
+        if (!state.Actions.Take(GcraCell.Now()).Allowed || (action == "user_typing" && !state.Typing.Take(GcraCell.Now()).Allowed))
+        {
+            connection.SendReply(Replies.Error(seq, 429, "api.web_socket_router.rate_limited.app_error", "Too many actions. Please slow down."));
+            return;
+        }
         if (action == "authentication_challenge")
         {
             await AuthenticateAsync(connection, state, seq, data, cancellationToken);
@@ -188,6 +199,16 @@ internal sealed partial class WebSocketProtocol(
             connection.SendReply(Replies.Error(seq, 401, "api.web_socket_router.not_authenticated.app_error", "Invalid or expired session, please login again."));
             return;
         }
+        // The socket leaves the address's unauthenticated places for one of the user's, if the user has one left.
+        if (limits.TryOpenForUser(session.UserId) is not { } place)
+        {
+            var refused = WebSocketEndpoints.TooManySockets();
+            connection.SendReply(Replies.Error(seq, refused.StatusCode, refused.Id, refused.Message));
+            await connection.CloseAsync(WebSocketCloseStatus.PolicyViolation, "too many connections");
+            return;
+        }
+        state.Place.Dispose();
+        state.Place = place;
         connection.SendReply(Replies.Ok(seq));
         await OpenAsync(connection, state, session, cancellationToken);
     }
@@ -232,11 +253,14 @@ internal sealed partial class WebSocketProtocol(
     }
 
     /// <summary>What the receive loop knows about its socket.</summary>
-    private sealed class State(string? resumeId, long sequenceNumber)
+    private sealed class State(string? resumeId, long sequenceNumber, IDisposable place, RealtimeOptions options)
     {
         public string? ResumeId { get; } = resumeId;
         public long SequenceNumber { get; } = sequenceNumber;
         public volatile Session? Session;
+        public IDisposable Place { get; set; } = place;
+        public GcraCell Actions { get; } = new(options.ActionRate);
+        public GcraCell Typing { get; } = new(options.TypingRate);
     }
 
     [LoggerMessage(LogLevel.Debug, "WebSocket {ConnectionId}: a message that is not an action with a positive seq; ignored")]

@@ -90,7 +90,7 @@ public sealed class KubernetesTests
         var routes = ingresses.SelectMany(i => i.Root.List("spec", "rules").SelectMany(r => r.List("http", "paths")).Select(p => (Ingress: i, Path: p.Text("path"), Type: p.Text("pathType"), Service: p.Text("backend", "service", "name"), Port: p.Text("backend", "service", "port", "name")))).ToList();
         Assert.All(ingresses, i => Assert.Equal("nginx", i.Root.Text("spec", "ingressClassName")));
         Assert.Equal(
-            [("/", "Prefix", "chat-api"), ("/api/v4/users/websocket", "Exact", "chat-realtime"), ("/api/v4/websocket", "Exact", "chat-realtime"), ("/hubs/", "Prefix", "chat-realtime")],
+            [("/", "Prefix", "chat-api"), ("/api/v4/users", "Exact", "chat-api"), ("/api/v4/users/login", "Exact", "chat-api"), ("/api/v4/users/websocket", "Exact", "chat-realtime"), ("/api/v4/websocket", "Exact", "chat-realtime"), ("/hubs/", "Prefix", "chat-realtime")],
             routes.Select(r => (r.Path!, r.Type!, r.Service!)).Order());
         foreach (var route in routes)
         {
@@ -108,11 +108,15 @@ public sealed class KubernetesTests
                 Assert.Equal("100m", annotations["nginx.ingress.kubernetes.io/proxy-body-size"]);
             }
             Assert.DoesNotContain("non_idempotent", (string)annotations["nginx.ingress.kubernetes.io/proxy-next-upstream"]!);
+            // Login and sign-up are limited per client address at the ingress, as at the bare-metal edge.
+            Assert.Equal(route.Path is "/api/v4/users" or "/api/v4/users/login", annotations.ContainsKey("nginx.ingress.kubernetes.io/limit-rpm"));
         }
         // The bare-metal edge routes the same paths (deploy/nginx).
         var edge = File.ReadAllText(Manifests.PathOf("deploy/nginx/nginx.conf.template"));
         Assert.Contains("location ~ /api/v[0-9]+/(users/)?websocket$", edge);
         Assert.Contains("location /hubs/", edge);
+        Assert.Contains("limit_req zone=authentication", edge);
+        Assert.Contains("limit_conn authentication_connections", edge);
     }
 
     [Fact]

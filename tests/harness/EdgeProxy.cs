@@ -60,6 +60,10 @@ public sealed class EdgeProxy : IAsyncDisposable
             .Replace("{{TEMP_DIR}}", temp, StringComparison.Ordinal)
             .Replace("{{LISTEN}}", $"127.0.0.1:{Port}", StringComparison.Ordinal)
             .Replace("{{API_SERVERS}}", Servers(api), StringComparison.Ordinal)
+            // Every test client is 127.0.0.1: the login and sign-up limits are exercised on the nodes instead.
+            .Replace("{{AUTH_RATE}}", "100000r/m", StringComparison.Ordinal)
+            .Replace("{{AUTH_BURST}}", "10000", StringComparison.Ordinal)
+            .Replace("{{AUTH_CONNECTIONS}}", "10000", StringComparison.Ordinal)
             // An upstream block may not be empty; a closed port stands in while a test has no realtime nodes.
             .Replace("{{REALTIME_SERVERS}}", Servers(realtime.Count > 0 ? realtime : ["http://127.0.0.1:9"]), StringComparison.Ordinal);
         var path = Path.Combine(_prefix, "nginx.conf");

@@ -41,9 +41,14 @@ public sealed class MattermostSocket : IAsyncDisposable
     public Task<WebSocketCloseStatus?> Closed => _closed.Task;
 
     /// <param name="credentials">"header" (Authorization: Bearer), "cookie" (MMAUTHTOKEN) or "challenge" (the authentication_challenge action).</param>
-    public static async Task<MattermostSocket> ConnectAsync(string baseUrl, string? token, string connectionId = "", long sequenceNumber = 0, string credentials = "header")
+    /// <param name="headers">More headers on the upgrade (X-Forwarded-For, say).</param>
+    public static async Task<MattermostSocket> ConnectAsync(string baseUrl, string? token, string connectionId = "", long sequenceNumber = 0, string credentials = "header", IReadOnlyDictionary<string, string>? headers = null)
     {
         var socket = new ClientWebSocket();
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
         if (token is not null && credentials == "header")
         {
             socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");

@@ -292,6 +292,10 @@ public sealed class TestCluster : IAsyncDisposable
                 environment["MM_SQLSETTINGS_DATASOURCEREPLICAS"] = string.Join(' ', ReplicaDataSources);
             }
         }
+        // Every test client is 127.0.0.1, and the suites sign up users by the hundred; tests of these limits lower them.
+        environment["MM_RATELIMITSETTINGS_LOGINANDSIGNUPPERMINUTE"] = "1000000";
+        environment["MM_RATELIMITSETTINGS_LOGINANDSIGNUPMAXBURST"] = "100000";
+        environment["MM_SERVICESETTINGS_MAXIMUMUNAUTHENTICATEDWEBSOCKETCONNECTIONSPERADDRESS"] = "100000";
         if (_spec.LocalPluginFolders)
         {
             environment["MM_PLUGINSETTINGS_DIRECTORY"] = LocalPlugins(name);

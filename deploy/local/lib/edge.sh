@@ -29,6 +29,10 @@ render_edge() {
   text=${text//'{{LISTEN}}'/127.0.0.1:$EDGE_PORT}
   text=${text//'{{API_SERVERS}}'/$(server_lines api "$API")}
   text=${text//'{{REALTIME_SERVERS}}'/$(server_lines realtime "$REALTIME")}
+  # Every client of the local cluster (the load tool's thousands of sign-ups included) is 127.0.0.1.
+  text=${text//'{{AUTH_RATE}}'/${EDGE_AUTH_RATE:-100000r/m}}
+  text=${text//'{{AUTH_BURST}}'/${EDGE_AUTH_BURST:-10000}}
+  text=${text//'{{AUTH_CONNECTIONS}}'/${EDGE_AUTH_CONNECTIONS:-10000}}
   if [ -f "$conf" ] && [ "$(<"$conf")" = "$text" ]; then return 1; fi
   printf '%s\n' "$text" >"$conf"
 }

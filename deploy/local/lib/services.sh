@@ -15,7 +15,8 @@ start_service() {
   if s3_wanted; then s3_env; fi
   local bin; bin=$(bin_of "$SVC")
   [ -n "$bin" ] && [ -d "$bin" ] || die "no build of $SVC yet; run up"
-  # Everything else in the launcher's environment (MM_* settings included) reaches the node unchanged.
+  # Everything else in the launcher's environment (MM_* settings included) reaches the node unchanged. Every
+  # client of the local cluster is 127.0.0.1 (the load tool signs up thousands), so the per-address limits are high.
   (cd "$STATE" && spawn "$name" env \
     MM_CLUSTERSETTINGS_OVERRIDEHOSTNAME="$name" \
     MM_SERVICESETTINGS_LISTENADDRESS="127.0.0.1:$PORT" \
@@ -25,6 +26,9 @@ start_service() {
     MM_PLUGINSETTINGS_DIRECTORY="$STATE/plugins/$name" \
     MM_PLUGINSETTINGS_CLIENTDIRECTORY="$STATE/client-plugins/$name" \
     MM_PLUGINSETTINGS_ENABLEUPLOADS="${MM_PLUGINSETTINGS_ENABLEUPLOADS:-true}" \
+    MM_RATELIMITSETTINGS_LOGINANDSIGNUPPERMINUTE="${MM_RATELIMITSETTINGS_LOGINANDSIGNUPPERMINUTE:-100000}" \
+    MM_RATELIMITSETTINGS_LOGINANDSIGNUPMAXBURST="${MM_RATELIMITSETTINGS_LOGINANDSIGNUPMAXBURST:-10000}" \
+    MM_SERVICESETTINGS_MAXIMUMUNAUTHENTICATEDWEBSOCKETCONNECTIONSPERADDRESS="${MM_SERVICESETTINGS_MAXIMUMUNAUTHENTICATEDWEBSOCKETCONNECTIONSPERADDRESS:-10000}" \
     dotnet "$bin/${DLL[$SVC]}")
   service_fingerprint "$SVC" >"$STATE/run/$name.conf"
 }

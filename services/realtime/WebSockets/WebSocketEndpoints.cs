@@ -1,5 +1,6 @@
 using System.Globalization;
 using Chat.Authentication;
+using Chat.Realtime.Connections;
 using Chat.ServiceDefaults;
 using Chat.Store.Model;
 using Microsoft.AspNetCore.Authentication;

@@ -67,7 +67,7 @@ public sealed partial class TracingAndEdgeTests
         var template = File.ReadAllText(Manifests.PathOf("deploy/nginx/nginx.conf.template"));
         var body = string.Join('\n', template.Split('\n').Where(l => !l.TrimStart().StartsWith('#')));
         var placeholders = Placeholder().Matches(body).Select(m => m.Value).ToHashSet();
-        Assert.Equal(8, placeholders.Count);
+        Assert.Equal(11, placeholders.Count);
         foreach (var renderer in new[] { "deploy/local/lib/edge.sh", "tests/harness/EdgeProxy.cs" })
         {
             var filled = Placeholder().Matches(File.ReadAllText(Manifests.PathOf(renderer))).Select(m => m.Value).ToHashSet();

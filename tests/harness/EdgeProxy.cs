@@ -28,11 +28,12 @@ public sealed class EdgeProxy : IAsyncDisposable
 
     public static bool IsAvailable => FindNginx() is not null;
 
-    public static async Task<EdgeProxy> StartAsync(IReadOnlyList<string> apiBaseUrls, IReadOnlyList<string> realtimeBaseUrls)
+    /// <param name="authenticationLimit">The edge's login and sign-up limit per address (nginx rate, burst); by default high, as every test client is 127.0.0.1.</param>
+    public static async Task<EdgeProxy> StartAsync(IReadOnlyList<string> apiBaseUrls, IReadOnlyList<string> realtimeBaseUrls, (string Rate, int Burst)? authenticationLimit = null)
     {
         var nginx = FindNginx() ?? throw new InvalidOperationException("nginx is not installed (tests/run installs it).");
         var edge = new EdgeProxy(FreePort.Next());
-        var config = edge.Render(apiBaseUrls, realtimeBaseUrls);
+        var config = edge.Render(apiBaseUrls, realtimeBaseUrls, authenticationLimit ?? ("100000r/m", 10000));
         var start = new ProcessStartInfo(nginx) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in (string[])["-p", edge._prefix, "-c", config, "-e", Path.Combine(edge._prefix, "error.log")])
         {
@@ -47,7 +48,7 @@ public sealed class EdgeProxy : IAsyncDisposable
         return edge;
     }
 
-    private string Render(IReadOnlyList<string> api, IReadOnlyList<string> realtime)
+    private string Render(IReadOnlyList<string> api, IReadOnlyList<string> realtime, (string Rate, int Burst) authenticationLimit)
     {
         var temp = Path.Combine(_prefix, "temp");
         Directory.CreateDirectory(temp);
@@ -60,9 +61,8 @@ public sealed class EdgeProxy : IAsyncDisposable
             .Replace("{{TEMP_DIR}}", temp, StringComparison.Ordinal)
             .Replace("{{LISTEN}}", $"127.0.0.1:{Port}", StringComparison.Ordinal)
             .Replace("{{API_SERVERS}}", Servers(api), StringComparison.Ordinal)
-            // Every test client is 127.0.0.1: the login and sign-up limits are exercised on the nodes instead.
-            .Replace("{{AUTH_RATE}}", "100000r/m", StringComparison.Ordinal)
-            .Replace("{{AUTH_BURST}}", "10000", StringComparison.Ordinal)
+            .Replace("{{AUTH_RATE}}", authenticationLimit.Rate, StringComparison.Ordinal)
+            .Replace("{{AUTH_BURST}}", authenticationLimit.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{{AUTH_CONNECTIONS}}", "10000", StringComparison.Ordinal)
             // An upstream block may not be empty; a closed port stands in while a test has no realtime nodes.
             .Replace("{{REALTIME_SERVERS}}", Servers(realtime.Count > 0 ? realtime : ["http://127.0.0.1:9"]), StringComparison.Ordinal);

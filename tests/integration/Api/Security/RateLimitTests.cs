@@ -111,4 +111,30 @@ public sealed class RateLimitTests(LimitsFixture cluster)
         await Task.Delay(TimeSpan.FromSeconds(1.2));
         (await asAlice.GetAsync("/api/v4/users/me")).Expect(200);
     }
+
+    [Fact]
+    public async Task The_edge_limits_login_and_sign_up_per_address_with_an_AppError()
+    {
+        await using var edge = await EdgeProxy.StartAsync([cluster.Api1.BaseUrl, cluster.Api2.BaseUrl], [cluster.Realtime.BaseUrl], ("1r/m", 2));
+        // Not the contract-checking client: the edge's own answer cannot carry the nodes' X-Version-Id.
+        using var http = new HttpClient();
+        var anonymous = new ApiClient(http, edge.BaseUrl);
+        var wrong = new { LoginId = "nobody-" + Unique.Suffix(), Password = "wrong-password" };
+        // Different X-Forwarded-For claims do not matter: the edge counts the address it sees.
+        for (var i = 0; i < 3; i++)
+        {
+            (await LimitsFixture.FromAsync(anonymous, cluster.NewAddress(), HttpMethod.Post, "/api/v4/users/login", wrong)).Expect(401);
+        }
+        var refused = (await LimitsFixture.FromAsync(anonymous, cluster.NewAddress(), HttpMethod.Post, "/api/v4/users/login", wrong)).Expect(429);
+        Assert.Equal("api.context.rate_limited.app_error", (string?)refused.Json["id"]);
+        Assert.Equal(429, (int)refused.Json["status_code"]!);
+        Assert.Equal("nosniff", refused.Header("X-Content-Type-Options"));
+        Assert.NotNull(refused.Header("X-Request-Id"));
+        // Only POSTs to login and sign-up are counted.
+        for (var i = 0; i < 5; i++)
+        {
+            (await anonymous.GetAsync("/api/v4/users/me")).Expect(401);
+            (await anonymous.GetAsync("/api/v4/system/ping")).Expect(200);
+        }
+    }
 }

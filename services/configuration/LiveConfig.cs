@@ -20,11 +20,14 @@ public sealed class LiveConfig(ChatConfig current)
         "ServiceSettings.ListenAddress",
         "ServiceSettings.MaximumPayloadSizeBytes",
         "ServiceSettings.WebSocketResumeWindowMinutes",
+        "ServiceSettings.TrustedProxies",
         "SqlSettings.MaxOpenConns",
         "SqlSettings.MaxIdleConns",
         "SqlSettings.QueryTimeout",
         "ClusterSettings.*",
         "DaprSettings.*",
+        // The limiters are built at start-up, as Mattermost's are (its console says the section needs a restart).
+        "RateLimitSettings.*",
     };
 
     private readonly Lock gate = new();

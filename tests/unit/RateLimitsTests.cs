@@ -55,6 +55,18 @@ public sealed class RateLimitsTests
     }
 
     [Fact]
+    public void The_rate_limits_and_trusted_proxies_need_a_restart_while_the_socket_caps_apply_live()
+    {
+        var running = Load();
+        var change = new LiveConfig(running).Apply(Load(
+            ("MM_RATELIMITSETTINGS_PERSEC", "5"), ("MM_SERVICESETTINGS_TRUSTEDPROXIES", "10.0.0.1"), ("MM_SERVICESETTINGS_MAXIMUMWEBSOCKETCONNECTIONSPERUSER", "7")));
+        Assert.Equal(["RateLimitSettings.PerSec", "ServiceSettings.TrustedProxies"], change.RequiresRestart.Order());
+        Assert.Equal(["ServiceSettings.MaximumWebSocketConnectionsPerUser"], change.Applied);
+        Assert.Equal(10, running.RateLimitSettings.PerSec);
+        Assert.Equal(7, running.ServiceSettings.MaximumWebSocketConnectionsPerUser);
+    }
+
+    [Fact]
     public void A_fresh_key_may_burst_then_gets_one_request_per_interval()
     {
         var now = 0L;

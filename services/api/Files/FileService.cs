@@ -94,6 +94,20 @@ public sealed class FileService(FileInfoStore files, ChannelStore channels, IFil
     }
 
     /// <summary>
+    /// The upload the client means by <paramref name="clientId"/>: <paramref name="upload"/>, or, when it resends an
+    /// upload not yet attached to a post, the first one (whose files are kept; the resend's are removed).
+    /// </summary>
+    public async Task<FileInfo> FirstForClientIdAsync(FileInfo upload, string clientId)
+    {
+        if (clientId.Length == 0 || await files.ClaimClientIdAsync(upload, clientId) is not { } first)
+        {
+            return upload;
+        }
+        await DeleteStoredAsync(upload);
+        return first;
+    }
+
+    /// <summary>
     /// Reads the header first: an image over FileSettings.MaxImageResolution is refused (400) before it is decoded.
     /// A file that only claims to be an image is kept as a plain file.
     /// </summary>

@@ -40,7 +40,8 @@ public static class FilesEndpoints
 
     /// <summary>
     /// POST /files: multipart/form-data (channel_id, optional client_ids, one or more files), or the file as the
-    /// body with channel_id and filename in the query. 201 with {file_infos, client_ids}.
+    /// body with channel_id and filename in the query. 201 with {file_infos, client_ids}. A file sent again with the
+    /// client id of an upload not yet attached to a post answers that upload (see FileService.FirstForClientIdAsync).
     /// </summary>
     private static async Task<Created<FileUploadResponse>> UploadAsync(HttpContext context, Session session, FileService service)
     {
@@ -76,7 +77,7 @@ public static class FilesEndpoints
             throw service.TooLarge(filename);
         }
         var info = await service.UploadAsync(channelId, filename, context.Request.Body, session, context.RequestAborted);
-        return new FileUploadResponse([info], clientId.Length > 0 ? [clientId] : []);
+        return new FileUploadResponse([await service.FirstForClientIdAsync(info, clientId)], clientId.Length > 0 ? [clientId] : []);
     }
 
     /// <summary>
@@ -194,6 +195,11 @@ public static class FilesEndpoints
         {
             throw AppErrorException.BadRequest("api.file.upload_file.incorrect_number_of_client_ids.app_error",
                 $"Unable to upload file(s). Have {clientIds.Count} client_ids for {infos.Count} files.");
+        }
+        // Client ids pair with the files in order; they may come after the files they name.
+        for (var i = 0; i < clientIds.Count; i++)
+        {
+            infos[i] = await service.FirstForClientIdAsync(infos[i], clientIds[i]);
         }
         return new FileUploadResponse(infos, clientIds);
     }

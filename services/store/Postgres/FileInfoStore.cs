@@ -26,6 +26,37 @@ public sealed class FileInfoStore(NpgsqlDataSource db)
             """, info);
     }
 
+    /// <summary>
+    /// Gives the new upload <paramref name="upload"/> the client's id for it. When an unattached upload of the same
+    /// creator in the same channel already has that id, this one is a resend: its row is removed and the first is
+    /// returned (the caller removes the resend's stored files). Null when <paramref name="upload"/> is the first.
+    /// </summary>
+    public async Task<FileInfo?> ClaimClientIdAsync(FileInfo upload, string clientId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        // Twice at most: the first may be attached (freeing the id) between the refused update and the read.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await connection.ExecuteAsync("UPDATE file_infos SET client_id = @clientId WHERE id = @Id", new { clientId, upload.Id });
+                return null;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt == 0)
+            {
+                var first = await connection.QuerySingleOrDefaultAsync<FileInfo>($"""
+                    SELECT {Columns} FROM file_infos
+                    WHERE creator_id = @CreatorId AND channel_id = @ChannelId AND client_id = @clientId AND post_id = '' AND delete_at = 0
+                    """, new { upload.CreatorId, upload.ChannelId, clientId });
+                if (first is not null)
+                {
+                    await connection.ExecuteAsync("DELETE FROM file_infos WHERE id = @Id", new { upload.Id });
+                    return first;
+                }
+            }
+        }
+    }
+
     /// <summary>The file, deleted or not (callers decide what a deleted one means).</summary>
     public async Task<FileInfo?> GetAsync(string id)
     {

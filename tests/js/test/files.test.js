@@ -6,10 +6,10 @@ import {ID, rejectsWithAppError, routes, signUp, unique} from './support.js';
 const DOT_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 /** The form the web app sends: channel_id, then a client id per file, then the files. */
-function uploadForm(channelId, files) {
+function uploadForm(channelId, files, clientIds = files.map((_, i) => `${unique('c')}-${i}`)) {
     const form = new FormData();
     form.append('channel_id', channelId);
-    files.forEach((_, i) => form.append('client_ids', `client-${i}`));
+    clientIds.forEach((id) => form.append('client_ids', id));
     for (const {name, bytes, type} of files) {
         form.append('files', new Blob([bytes], {type}), name);
     }
@@ -45,7 +45,7 @@ for (const route of routes) {
             const uploaded = await alice.on(0).uploadFile(uploadForm(channel.id, [
                 {name: 'dot.png', bytes: DOT_PNG, type: 'image/png'},
                 {name: 'notes.txt', bytes: text, type: 'text/plain'},
-            ]));
+            ], ['client-0', 'client-1']));
             assert.deepEqual(uploaded.client_ids, ['client-0', 'client-1']);
             const [image, notes] = uploaded.file_infos;
             assert.match(image.id, ID);

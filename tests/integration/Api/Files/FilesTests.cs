@@ -17,7 +17,7 @@ public sealed class FilesTests(ClusterFixture cluster)
         var (alice, bob, channelId) = await ChannelWithTwoMembersAsync("P");
         var text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("line of text\n", 50_000)));
         var png = TestFiles.Png(800, 600);
-        var uploaded = (await alice.UploadAsync(channelId, ("notes.txt", text), ("picture.png", png))).Expect(201).Json;
+        var uploaded = (await alice.UploadAsync(channelId, ["client-0", "client-1"], ("notes.txt", text), ("picture.png", png))).Expect(201).Json;
         Assert.Equal(["client-0", "client-1"], uploaded["client_ids"]!.AsArray().Select(c => (string)c!).ToList());
         var infos = uploaded["file_infos"]!.AsArray();
         Assert.Equal(2, infos.Count);

@@ -13,13 +13,19 @@ internal static class TestFiles
 {
     public sealed record Download(int Status, byte[] Body, HttpResponseMessage Response);
 
-    /// <summary>POST /files as multipart/form-data: channel_id, then client_ids and files, in the order Mattermost's clients send them.</summary>
-    public static Task<ApiResponse> UploadAsync(this ApiClient client, string channelId, params (string Name, byte[] Bytes)[] files)
+    /// <summary>
+    /// POST /files as multipart/form-data: channel_id, then client_ids and files, in the order Mattermost's clients
+    /// send them. Each call's client ids are new (a repeated id would be a resend of the same upload).
+    /// </summary>
+    public static Task<ApiResponse> UploadAsync(this ApiClient client, string channelId, params (string Name, byte[] Bytes)[] files) =>
+        client.UploadAsync(channelId, [.. files.Select((_, i) => $"{Guid.NewGuid():N}-{i}")], files);
+
+    public static Task<ApiResponse> UploadAsync(this ApiClient client, string channelId, string[] clientIds, params (string Name, byte[] Bytes)[] files)
     {
         var form = new MultipartFormDataContent { { new StringContent(channelId), "channel_id" } };
-        for (var i = 0; i < files.Length; i++)
+        foreach (var clientId in clientIds)
         {
-            form.Add(new StringContent($"client-{i}"), "client_ids");
+            form.Add(new StringContent(clientId), "client_ids");
         }
         foreach (var (name, bytes) in files)
         {

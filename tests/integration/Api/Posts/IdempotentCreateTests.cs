@@ -97,6 +97,32 @@ public sealed class IdempotentCreateTests(ClusterFixture cluster, ITestOutputHel
     }
 
     [Fact]
+    public async Task An_upload_sent_again_with_its_client_id_answers_the_first_until_a_post_claims_it()
+    {
+        var (alice, _, channelId) = await ChannelWithTwoMembersAsync();
+        var png = TestFiles.Png(20, 10);
+        async Task<string> UploadAsync(ServiceProcess node, string clientId) =>
+            (await alice.On(node.BaseUrl).UploadAsync(channelId, [clientId], ("dot.png", png))).Expect(201).Json["file_infos"]![0]!.Id();
+        Task<long> UploadsAsync() => cluster.Cluster.ScalarAsync<long>("SELECT count(*) FROM file_infos WHERE creator_id = $1 AND channel_id = $2", alice.UserId!, channelId);
+
+        var key = Guid.NewGuid().ToString("N");
+        var first = await UploadAsync(cluster.Api1, key);
+        Assert.Equal(first, await UploadAsync(cluster.Api2, key));
+        Assert.Equal(1L, await UploadsAsync());
+
+        // Sent to both nodes at once: one upload.
+        var raced = Guid.NewGuid().ToString("N");
+        var both = await Task.WhenAll(UploadAsync(cluster.Api1, raced), UploadAsync(cluster.Api2, raced));
+        Assert.Equal(both[0], both[1]);
+        Assert.Equal(2L, await UploadsAsync());
+
+        // Once a post claims the file, the id names nothing unattached: the same id is a new upload.
+        (await alice.PostAsync("/api/v4/posts", new { ChannelId = channelId, Message = "with a file", FileIds = new[] { first } })).Expect(201);
+        Assert.NotEqual(first, await UploadAsync(cluster.Api2, key));
+        Assert.Equal(3L, await UploadsAsync());
+    }
+
+    [Fact]
     public async Task Direct_and_group_channels_asked_for_at_once_on_both_nodes_are_one_channel()
     {
         var (alice, bob, _) = await ChannelWithTwoMembersAsync();

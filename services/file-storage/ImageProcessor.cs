@@ -100,29 +100,11 @@ public sealed class ImageProcessor
     /// A profile image from an upload whose header was checked: turned upright, the largest centred square,
     /// scaled to <see cref="ProfileImageSize"/>, as PNG. Null when it does not decode.
     /// </summary>
-    public async Task<byte[]?> ProfileImageAsync(Stream source, CancellationToken cancellationToken)
-    {
-        await decoders.WaitAsync(cancellationToken);
-        try
+    public Task<byte[]?> ProfileImageAsync(Stream source, CancellationToken cancellationToken) =>
+        ToPngAsync(source, image => image.Mutate(x => x.AutoOrient().Resize(new ResizeOptions
         {
-            using var image = await Image.LoadAsync(configuration, source, cancellationToken);
-            image.Mutate(x => x.AutoOrient().Resize(new ResizeOptions
-            {
-                Size = new Size(ProfileImageSize, ProfileImageSize), Mode = ResizeMode.Crop, Position = AnchorPositionMode.Center, Sampler = KnownResamplers.Lanczos3,
-            }));
-            using var output = new MemoryStream();
-            await image.SaveAsPngAsync(output, cancellationToken);
-            return output.ToArray();
-        }
-        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or ImageFormatException)
-        {
-            return null;
-        }
-        finally
-        {
-            decoders.Release();
-        }
-    }
+            Size = new Size(ProfileImageSize, ProfileImageSize), Mode = ResizeMode.Crop, Position = AnchorPositionMode.Center, Sampler = KnownResamplers.Lanczos3,
+        })), cancellationToken);
 
     /// <summary>Mattermost's custom emoji size: larger images are scaled down to fit this square.</summary>
     public const int EmojiSize = 128;
@@ -135,13 +117,17 @@ public sealed class ImageProcessor
     /// side): scaled to fit <see cref="EmojiSize"/> as PNG. Null when it does not decode. Images that already fit are
     /// stored as uploaded (animated GIFs stay animated); a larger GIF keeps its first frame only.
     /// </summary>
-    public async Task<byte[]?> EmojiImageAsync(Stream source, CancellationToken cancellationToken)
+    public Task<byte[]?> EmojiImageAsync(Stream source, CancellationToken cancellationToken) =>
+        ToPngAsync(source, image => image.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(EmojiSize, EmojiSize), Mode = ResizeMode.Max, Sampler = KnownResamplers.Lanczos3 })), cancellationToken);
+
+    /// <summary>Decodes <paramref name="source"/> (within the decoder slots), reshapes it and encodes it as PNG; null when it does not decode.</summary>
+    private async Task<byte[]?> ToPngAsync(Stream source, Action<Image> reshape, CancellationToken cancellationToken)
     {
         await decoders.WaitAsync(cancellationToken);
         try
         {
             using var image = await Image.LoadAsync(configuration, source, cancellationToken);
-            image.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(EmojiSize, EmojiSize), Mode = ResizeMode.Max, Sampler = KnownResamplers.Lanczos3 }));
+            reshape(image);
             using var output = new MemoryStream();
             await image.SaveAsPngAsync(output, cancellationToken);
             return output.ToArray();

@@ -16,17 +16,20 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 /// </summary>
 public sealed class ClusterFixture : TestClusterFixture
 {
+    public const string RestrictedNode = "api-restricted";
     public const int RestrictedPayloadLimit = 4096;
     public const int RestrictedMaxFileSize = 1 << 20;
 
-    public ServiceProcess Restricted => Cluster.Node("api-restricted");
+    public ServiceProcess Restricted => Cluster.Node(RestrictedNode);
 
-    protected override TestClusterBuilder Build() => TestCluster.Create("chat")
-        .WithApi(2)
-        .WithNode("api", "api-restricted", new Dictionary<string, string>
+    /// <summary>The restricted node, for other fixtures whose tests need it too.</summary>
+    public static TestClusterBuilder WithRestrictedNode(TestClusterBuilder builder) => builder
+        .WithNode("api", RestrictedNode, new Dictionary<string, string>
         {
             ["MM_TEAMSETTINGS_ENABLEOPENSERVER"] = "false",
             ["MM_SERVICESETTINGS_MAXIMUMPAYLOADSIZEBYTES"] = RestrictedPayloadLimit.ToString(CultureInfo.InvariantCulture),
             ["MM_FILESETTINGS_MAXFILESIZE"] = RestrictedMaxFileSize.ToString(CultureInfo.InvariantCulture),
         });
+
+    protected override TestClusterBuilder Build() => WithRestrictedNode(TestCluster.Create("chat").WithApi(2));
 }

@@ -24,7 +24,7 @@ public abstract class TestClusterFixture : IAsyncLifetime
 
     protected abstract TestClusterBuilder Build();
 
-    public async Task InitializeAsync() => Cluster = await Build().StartAsync();
+    public virtual async Task InitializeAsync() => Cluster = await Build().StartAsync();
 
     public ApiClient Anonymous(ServiceProcess node) => Cluster.Anonymous(node);
 

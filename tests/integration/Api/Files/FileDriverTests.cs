@@ -3,9 +3,9 @@ using System.Text;
 namespace Chat.IntegrationTests;
 
 /// <summary>
-/// Both drivers end to end: the local directory the cluster's nodes share, and S3 (s3rver) for a cluster of two api
-/// nodes of its own. An upload acknowledged by a node that is then SIGKILLed is read whole through the other; one
-/// cut short by the kill leaves nothing readable.
+/// The local driver (the directory the cluster's nodes share) when a node dies: an upload acknowledged by a node that
+/// is then SIGKILLed is read whole through the other; one cut short by the kill leaves nothing readable.
+/// <see cref="S3FilesTests"/> does the same on S3.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class FileDriverTests(ClusterFixture cluster)
@@ -22,64 +22,11 @@ public sealed class FileDriverTests(ClusterFixture cluster)
         Assert.Empty(leftovers);
     }
 
-    [Fact]
-    public async Task S3_driver_serves_uploads_thumbnails_ranges_and_limits_across_nodes()
-    {
-        await using var s3 = await S3Server.StartAsync();
-        var settings = new Dictionary<string, string>(s3.Settings("chat-files"))
-        {
-            ["MM_FILESETTINGS_MAXFILESIZE"] = (8 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        await using var s3Cluster = await TestCluster.Create("files_s3").OnServer(cluster.Postgres).WithApi(2).WithSettings(settings).StartAsync();
-        var (one, two) = (s3Cluster.Api[0], s3Cluster.Api[1]);
-        var alice = await s3Cluster.NewUserAsync(one, "alice");
-        var channelId = await alice.CreateChannelAsync(await alice.CreateTeamAsync());
-
-        // Larger than one part: a multipart upload.
-        var big = new byte[7 << 20];
-        Random.Shared.NextBytes(big);
-        var png = TestFiles.Png(640, 480);
-        var uploaded = (await alice.UploadAsync(channelId, ("big.bin", big), ("photo.png", png))).Expect(201).Json["file_infos"]!.AsArray();
-        var other = alice.On(two.BaseUrl);
-        Assert.Equal(big, (await other.DownloadAsync($"/api/v4/files/{uploaded[0].Id()}")).Body);
-        var range = await other.DownloadAsync($"/api/v4/files/{uploaded[0].Id()}", r => r.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(6 << 20, (6 << 20) + 9));
-        Assert.Equal(206, range.Status);
-        Assert.Equal(big[(6 << 20)..((6 << 20) + 10)], range.Body);
-        Assert.Equal((133, 100, "image/jpeg"), TestFiles.Identify((await other.DownloadAsync($"/api/v4/files/{uploaded[1].Id()}/thumbnail")).Body));
-        Assert.Equal((640, 480, "image/jpeg"), TestFiles.Identify((await other.DownloadAsync($"/api/v4/files/{uploaded[1].Id()}/preview")).Body));
-
-        // Attach, delete: unreadable.
-        var post = (await alice.PostAsync("/api/v4/posts", new { ChannelId = channelId, Message = "on s3", FileIds = new[] { uploaded[1].Id() } })).Expect(201).Json;
-        Assert.Single((await other.GetAsync($"/api/v4/posts/{post.Id()}/files/info")).Expect(200).Json.AsArray());
-        (await alice.DeleteAsync($"/api/v4/posts/{post.Id()}")).Expect(200);
-        (await other.GetAsync($"/api/v4/files/{uploaded[1].Id()}")).Expect(404);
-
-        // Over the limit: 413, and nothing of it in the bucket.
-        var tooBig = new byte[(8 << 20) + 1];
-        ApiResponse huge;
-        try
-        {
-            huge = await alice.UploadAsync(channelId, ("huge.bin", tooBig));
-        }
-        catch (ContractViolationException e)
-        {
-            throw new InvalidOperationException($"{e.Message}\n{one.Output[^Math.Min(6000, one.Output.Length)..]}");
-        }
-        Assert.Equal("api.file.upload_file.too_large_detailed.app_error", (string?)huge.Expect(413).Json["id"]);
-        Assert.DoesNotContain(Directory.EnumerateFiles(s3.Folder, "*", SearchOption.AllDirectories), f => f.Contains("huge.bin", StringComparison.Ordinal));
-        var status = (await s3Cluster.Admin.GetAsync("/api/v4/system/ping?get_server_status=true")).Expect(200).Json;
-        Assert.Equal("OK", (string?)status["filestore_status"]);
-
-        await using var killed = s3Cluster.NewNode("api", "api-s3-killed");
-        await killed.StartAsync();
-        await KillDuringUploadsAsync(killed, two.BaseUrl, () => s3Cluster.NewUserAsync(one));
-    }
-
     /// <summary>
     /// An upload acknowledged by <paramref name="node"/> survives its SIGKILL (read through <paramref name="survivor"/>);
     /// an upload still streaming when the node dies leaves no FileInfo.
     /// </summary>
-    private static async Task KillDuringUploadsAsync(ServiceProcess node, string survivor, Func<Task<ApiClient>> newUser)
+    internal static async Task KillDuringUploadsAsync(ServiceProcess node, string survivor, Func<Task<ApiClient>> newUser)
     {
         var user = (await newUser()).On(node.BaseUrl);
         var channelId = await user.CreateChannelAsync(await user.CreateTeamAsync());
@@ -102,7 +49,7 @@ public sealed class FileDriverTests(ClusterFixture cluster)
     }
 
     /// <summary>Sends <c>half</c> bytes, then blocks until released, as a client on a slow link would.</summary>
-    private sealed class StalledStream(int half) : Stream
+    internal sealed class StalledStream(int half) : Stream
     {
         private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource halfSent = new(TaskCreationOptions.RunContinuationsAsynchronously);

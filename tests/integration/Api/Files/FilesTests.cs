@@ -5,12 +5,14 @@ using System.Text.Json.Nodes;
 namespace Chat.IntegrationTests;
 
 /// <summary>
-/// Uploads through one api node read through the other (the local driver: a directory both nodes share), images
-/// with their thumbnails and previews, attachments to posts, who may read what, and the limits.
+/// Uploads through one api node read through the other, images with their thumbnails and previews, attachments to
+/// posts, who may read what, and the limits: the same cases for each file driver, on a fixture of two api nodes and
+/// <see cref="ClusterFixture.RestrictedNode"/> sharing one file store.
 /// </summary>
-[Collection(ClusterCollection.Name)]
-public sealed class FilesTests(ClusterFixture cluster)
+public abstract class FilesTestsBase(TestClusterFixture cluster)
 {
+    private ServiceProcess Restricted => cluster.Cluster.Node(ClusterFixture.RestrictedNode);
+
     [Fact]
     public async Task Upload_through_one_node_and_read_through_the_other()
     {
@@ -200,7 +202,7 @@ public sealed class FilesTests(ClusterFixture cluster)
     [Fact]
     public async Task Over_the_limit_uploads_get_413_and_huge_images_400_and_the_node_stays_healthy()
     {
-        var node = cluster.Restricted;
+        var node = Restricted;
         var alice = (await cluster.NewUserAsync()).On(node.BaseUrl);
         var channelId = await alice.CreateChannelAsync(await alice.CreateTeamAsync());
         var big = new byte[ClusterFixture.RestrictedMaxFileSize + 1];
@@ -326,3 +328,7 @@ public sealed class FilesTests(ClusterFixture cluster)
         return (alice, bob, channelId);
     }
 }
+
+/// <summary><see cref="FilesTestsBase"/> on the local driver: a directory the nodes share.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class FilesTests(ClusterFixture cluster) : FilesTestsBase(cluster);

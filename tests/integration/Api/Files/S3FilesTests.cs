@@ -35,6 +35,7 @@ public sealed class S3FilesTests : FilesTestsBase
         var range = await other.DownloadAsync($"/api/v4/files/{uploaded.Id()}", r => r.Headers.Range = new RangeHeaderValue(6 << 20, (6 << 20) + 9));
         Assert.Equal(206, range.Status);
         Assert.Equal(big[(6 << 20)..((6 << 20) + 10)], range.Body);
+        Assert.Contains(BucketFiles(), f => f.Contains("big.bin", StringComparison.Ordinal));
 
         // Over the limit after a part has gone to the bucket: 413, and nothing of it left there.
         var tooBig = new byte[S3FilesFixture.MaxFileSize + 1];
@@ -48,7 +49,7 @@ public sealed class S3FilesTests : FilesTestsBase
             throw new InvalidOperationException($"{e.Message}\n{one.Output[^Math.Min(6000, one.Output.Length)..]}");
         }
         Assert.Equal("api.file.upload_file.too_large_detailed.app_error", (string?)huge.Expect(413).Json["id"]);
-        Assert.DoesNotContain(Directory.EnumerateFiles(_cluster.S3.Folder, "*", SearchOption.AllDirectories), f => f.Contains("huge.bin", StringComparison.Ordinal));
+        Assert.DoesNotContain(BucketFiles(), f => f.Contains("huge.bin", StringComparison.Ordinal));
         var status = (await _cluster.Admin.GetAsync("/api/v4/system/ping?get_server_status=true")).Expect(200).Json;
         Assert.Equal("OK", (string?)status["filestore_status"]);
     }
@@ -71,4 +72,6 @@ public sealed class S3FilesTests : FilesTestsBase
         _output.WriteLine(run.ToString());
         Assert.True(run.Passed, $"the files suite failed on S3: {run}");
     }
+
+    private IEnumerable<string> BucketFiles() => Directory.EnumerateFiles(_cluster.S3.Folder, "*", SearchOption.AllDirectories);
 }
